@@ -1,0 +1,465 @@
+using System.Runtime.CompilerServices;
+
+namespace HybridAD.Rules;
+
+// Every elemental function HybridAD knows, one struct each: the primal and its local partial(s) side by side.
+// Forward and reverse mode (and every nesting of them) are derived from these and nothing else; the public
+// functions on Scalar just name a rule (Scalar.Sin(x) => Engine.Unary<Sin>(x)).
+//
+// Conventions at non-differentiable points (documented in docs/api.md, tested in tests/):
+//   relu'(0) = 0           abs'(0) = 0             sqrt'(0) = +inf (the one-sided limit)
+//   min/max at a tie: the derivative is split evenly, 1/2 to each argument (as JAX does)
+//   hypot and atan2 at the origin: both partials 0
+//   pow(a, b): d/db is 0 at a = 0 (b*log a has limit 0 there), NaN for a < 0; d/da is 0 when b = 0
+// NaN in gives NaN out: primals propagate NaN, and so do partials evaluated at NaN.
+
+/// <summary>The elemental functions: one struct per primitive, primal and partial(s) side by side.</summary>
+public static class Elementals
+{
+    /// <summary>σ(x) = 1/(1+e^(−x)), evaluated without overflow for any |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SigmoidValue(double x)
+    {
+        if (x >= 0) return 1.0 / (1.0 + Math.Exp(-x));
+        double e = Math.Exp(x);
+        return e / (1.0 + e);
+    }
+
+    /// <summary>softplus(x) = log(1+e^x) = max(x,0) + log1p(e^(−|x|)), exact for any |x|.</summary>
+    public static double SoftplusValue(double x) => Math.Max(x, 0.0) + double.LogP1(Math.Exp(-Math.Abs(x)));
+
+    // ---------------------------------------------------------------- binary arithmetic
+
+    /// <summary>a + b; ∂ = (1, 1). Linear.</summary>
+    public readonly struct Add : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "+";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => a + b;
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(1));
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.Linear;
+    }
+
+    /// <summary>a − b; ∂ = (1, −1). Linear.</summary>
+    public readonly struct Sub : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "-";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => a - b;
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(-1));
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.Linear;
+    }
+
+    /// <summary>a · b; ∂ = (b, a).</summary>
+    public readonly struct Mul : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "*";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => a * b;
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (b, a);
+    }
+
+    /// <summary>a / b; ∂ = (1/b, −y/b).</summary>
+    public readonly struct Div : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "/";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => a / b;
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1) / b, -(y / b));
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) DomainB => (0.25, 3);
+    }
+
+    /// <summary>a^b (real power); ∂ = (b·a^(b−1), y·log a). d/da is 0 when b = 0; d/db is 0 at a = 0, NaN for a &lt; 0.</summary>
+    public readonly struct Pow : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "pow";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => Math.Pow(a, b);
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
+        {
+            double av = T.ValueOf(a);
+            T da = T.ValueOf(b) == 0 ? T.Const(0) : b * T.PowT(a, b - T.Const(1));
+            T db = av == 0 ? T.Const(0) : av < 0 ? T.Const(double.NaN) : y * T.Log(a);
+            return (da, db);
+        }
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) DomainA => (0.25, 3);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) DomainB => (-2, 2);
+    }
+
+    /// <summary>atan2(a, b), the angle of the point (b, a); ∂ = (b, −a)/(a²+b²); both 0 at the origin.</summary>
+    public readonly struct Atan2 : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "atan2";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => Math.Atan2(a, b);
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
+        {
+            if (T.ValueOf(a) == 0 && T.ValueOf(b) == 0) return (T.Const(0), T.Const(0));
+            T r2 = a * a + b * b;
+            return (b / r2, -(a / r2));
+        }
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) DomainB => (0.25, 3);
+        /// <inheritdoc/>
+        public static bool SmoothAt(double a, double b) => a != 0 || b != 0;
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.HasKinks;
+    }
+
+    /// <summary>min(a, b); ∂ = (1, 0) if a &lt; b, (0, 1) if a &gt; b, (½, ½) at a tie.</summary>
+    public readonly struct Min : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "min";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => Math.Min(a, b);
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
+        {
+            double av = T.ValueOf(a), bv = T.ValueOf(b);
+            return av < bv ? (T.Const(1), T.Const(0)) : av > bv ? (T.Const(0), T.Const(1)) : (T.Const(0.5), T.Const(0.5));
+        }
+        /// <inheritdoc/>
+        public static bool SmoothAt(double a, double b) => a != b;
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.HasKinks;
+    }
+
+    /// <summary>max(a, b); ∂ = (1, 0) if a &gt; b, (0, 1) if a &lt; b, (½, ½) at a tie.</summary>
+    public readonly struct Max : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "max";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => Math.Max(a, b);
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
+        {
+            double av = T.ValueOf(a), bv = T.ValueOf(b);
+            return av > bv ? (T.Const(1), T.Const(0)) : av < bv ? (T.Const(0), T.Const(1)) : (T.Const(0.5), T.Const(0.5));
+        }
+        /// <inheritdoc/>
+        public static bool SmoothAt(double a, double b) => a != b;
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.HasKinks;
+    }
+
+    /// <summary>hypot(a, b) = √(a²+b²) without overflow; ∂ = (a/y, b/y); both 0 at the origin.</summary>
+    public readonly struct Hypot : IBinaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "hypot";
+        /// <inheritdoc/>
+        public static double Primal(double a, double b) => double.Hypot(a, b);
+        /// <inheritdoc/>
+        public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> =>
+            T.ValueOf(y) == 0 ? (T.Const(0), T.Const(0)) : (a / y, b / y);
+        /// <inheritdoc/>
+        public static bool SmoothAt(double a, double b) => a != 0 || b != 0;
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.HasKinks;
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    /// <summary>−x; ∂ = −1. Linear.</summary>
+    public readonly struct Neg : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "neg";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => -x;
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(-1);
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.Linear;
+    }
+
+    /// <summary>1/x; ∂ = −y².</summary>
+    public readonly struct Recip : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "recip";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => 1.0 / x;
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(y * y);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (0.25, 3);
+    }
+
+    /// <summary>x^c for a constant c; ∂ = c·x^(c−1) (0 when c = 0).</summary>
+    public readonly struct PowConst : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "powc";
+        /// <inheritdoc/>
+        public static double Primal(double x, double c) => Math.Pow(x, c);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double c) where T : IReal<T> =>
+            c == 0 ? T.Const(0) : T.Const(c) * T.Pow(x, c - 1);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (0.25, 3);
+    }
+
+    /// <summary>√x; ∂ = 1/(2y), +∞ at 0 (the one-sided limit).</summary>
+    public readonly struct Sqrt : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "sqrt";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Sqrt(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(0.5) / y;
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (0.1, 4);
+    }
+
+    /// <summary>x²; ∂ = 2x.</summary>
+    public readonly struct Square : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "square";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => x * x;
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(2) * x;
+    }
+
+    /// <summary>x³; ∂ = 3x².</summary>
+    public readonly struct Cube : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "cube";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => x * x * x;
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(3) * (x * x);
+    }
+
+    /// <summary>eˣ; ∂ = y.</summary>
+    public readonly struct Exp : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "exp";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Exp(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y;
+    }
+
+    /// <summary>eˣ − 1, accurate near 0; ∂ = y + 1.</summary>
+    public readonly struct Expm1 : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "expm1";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => double.ExpM1(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y + T.Const(1);
+    }
+
+    /// <summary>log x (natural); ∂ = 1/x.</summary>
+    public readonly struct Log : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "log";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Log(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / x;
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (0.1, 5);
+    }
+
+    /// <summary>log(1 + x), accurate near 0; ∂ = 1/(1+x).</summary>
+    public readonly struct Log1p : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "log1p";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => double.LogP1(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (-0.8, 3);
+    }
+
+    /// <summary>sin x; ∂ = cos x.</summary>
+    public readonly struct Sin : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "sin";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Sin(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cos(x);
+    }
+
+    /// <summary>cos x; ∂ = −sin x.</summary>
+    public readonly struct Cos : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "cos";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Cos(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -T.Sin(x);
+    }
+
+    /// <summary>tan x; ∂ = 1 + y².</summary>
+    public readonly struct Tan : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "tan";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Tan(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) + y * y;
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (-1.2, 1.2);
+    }
+
+    /// <summary>asin x; ∂ = 1/√(1−x²).</summary>
+    public readonly struct Asin : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "asin";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Asin(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / T.Sqrt(T.Const(1) - x * x);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (-0.9, 0.9);
+    }
+
+    /// <summary>acos x; ∂ = −1/√(1−x²).</summary>
+    public readonly struct Acos : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "acos";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Acos(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(T.Const(1) / T.Sqrt(T.Const(1) - x * x));
+        /// <inheritdoc/>
+        public static (double Lo, double Hi) Domain => (-0.9, 0.9);
+    }
+
+    /// <summary>atan x; ∂ = 1/(1+x²).</summary>
+    public readonly struct Atan : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "atan";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Atan(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x * x);
+    }
+
+    /// <summary>sinh x; ∂ = cosh x.</summary>
+    public readonly struct Sinh : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "sinh";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Sinh(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cosh(x);
+    }
+
+    /// <summary>cosh x; ∂ = sinh x.</summary>
+    public readonly struct Cosh : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "cosh";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Cosh(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Sinh(x);
+    }
+
+    /// <summary>tanh x; ∂ = 1 − y².</summary>
+    public readonly struct Tanh : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "tanh";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Tanh(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) - y * y;
+    }
+
+    /// <summary>σ(x) = 1/(1+e^(−x)), stable for any |x|; ∂ = y(1−y).</summary>
+    public readonly struct Sigmoid : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "sigmoid";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => SigmoidValue(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y * (T.Const(1) - y);
+    }
+
+    /// <summary>softplus(x) = log(1+eˣ), stable for any |x|; ∂ = σ(x).</summary>
+    public readonly struct Softplus : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "softplus";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => SoftplusValue(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Sigmoid(x);
+    }
+
+    /// <summary>relu(x) = max(x, 0); ∂ = 1 for x &gt; 0, else 0 (relu'(0) = 0).</summary>
+    public readonly struct Relu : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "relu";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => double.IsNaN(x) ? x : x > 0 ? x : 0.0;
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(T.ValueOf(x) > 0 ? 1 : 0);
+        /// <inheritdoc/>
+        public static bool SmoothAt(double x) => x != 0;
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.HasKinks;
+    }
+
+    /// <summary>|x|; ∂ = sign x (abs'(0) = 0).</summary>
+    public readonly struct Abs : IUnaryRule
+    {
+        /// <inheritdoc/>
+        public static string Name => "abs";
+        /// <inheritdoc/>
+        public static double Primal(double x, double p) => Math.Abs(x);
+        /// <inheritdoc/>
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T>
+        {
+            double v = T.ValueOf(x);
+            return T.Const(v > 0 ? 1 : v < 0 ? -1 : 0);
+        }
+        /// <inheritdoc/>
+        public static bool SmoothAt(double x) => x != 0;
+        /// <inheritdoc/>
+        public static RuleTraits Traits => RuleTraits.HasKinks;
+    }
+}

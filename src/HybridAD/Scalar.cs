@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using HybridAD.Core;
+using HybridAD.Rules;
+using E = HybridAD.Rules.Elementals;
+
+namespace HybridAD;
+
+/// <summary>
+/// An immutable real number that HybridAD can differentiate. Write a function once over <see cref="Scalar"/>
+/// (a C# lambda using <c>+ - * /</c> and the functions below) and differentiate it with the combinators of
+/// <see cref="AD"/> in forward mode, reverse mode, or any nesting of the two.
+/// </summary>
+/// <remarks>
+/// <para>A <see cref="Scalar"/> made from a <see cref="double"/> is a constant and costs exactly a double's
+/// arithmetic. Inside a combinator call, values carry that call's perturbation: a tangent (forward mode) or a
+/// node on a tape (reverse mode). Comparisons, <see cref="Value"/> and <see cref="ToString()"/> use the primal,
+/// so data-dependent branches work.</para>
+/// <para>A value created inside a differentiated function belongs to that call: using it after the call has
+/// returned throws <see cref="PerturbationEscapedException"/> rather than computing a wrong derivative.</para>
+/// <para>NaN in gives NaN out: a NaN primal propagates through every function, and its derivatives are NaN.</para>
+/// </remarks>
+/// <example><code>
+/// Func&lt;Scalar, Scalar&gt; f = x => x * Scalar.Sin(x);
+/// double slope = AD.Derivative(f)(2.0).Value; // sin 2 + 2 cos 2
+/// </code></example>
+public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<Scalar>
+{
+    /// <summary>The primal, as a double (at any nesting depth: the numeric value).</summary>
+    internal readonly double V;
+    /// <summary>The tangent of a first-order forward-mode value.</summary>
+    internal readonly double T;
+    /// <summary>The key of the level (differentiation call) perturbing this value; 0 for a constant.</summary>
+    internal readonly long Key;
+    /// <summary>The tape node (reverse mode) or side-storage slot (nested forward mode).</summary>
+    internal readonly int Slot;
+    /// <summary>True when the primal (or tangent) is itself perturbed by an outer level and lives in the
+    /// level's side storage.</summary>
+    internal readonly bool Nested;
+
+    /// <summary>A constant.</summary>
+    public Scalar(double value)
+    {
+        V = value;
+        T = 0;
+        Key = 0;
+        Slot = -1;
+        Nested = false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Scalar(double value, double tangent, long key, int slot, bool nested)
+    {
+        V = value;
+        T = tangent;
+        Key = key;
+        Slot = slot;
+        Nested = nested;
+    }
+
+    /// <summary>The primal value as a double.</summary>
+    public double Value => V;
+
+    /// <summary>True when this is a constant: no differentiation call perturbs it.</summary>
+    public bool IsConstant => Key == 0;
+
+    /// <summary>Zero.</summary>
+    public static Scalar Zero => default;
+
+    /// <summary>A constant from a double.</summary>
+    public static implicit operator Scalar(double value) => new(value);
+
+    /// <summary>The primal value (drops any perturbation: use <see cref="Value"/> in expressions).</summary>
+    public static explicit operator double(Scalar x) => x.V;
+
+    // ------------------------------------------------------------------ arithmetic
+
+    /// <summary>a + b.</summary>
+    public static Scalar operator +(Scalar a, Scalar b) => Engine.Binary<E.Add>(a, b);
+    /// <summary>a − b.</summary>
+    public static Scalar operator -(Scalar a, Scalar b) => Engine.Binary<E.Sub>(a, b);
+    /// <summary>a · b.</summary>
+    public static Scalar operator *(Scalar a, Scalar b) => Engine.Binary<E.Mul>(a, b);
+    /// <summary>a / b.</summary>
+    public static Scalar operator /(Scalar a, Scalar b) => Engine.Binary<E.Div>(a, b);
+    /// <summary>−a.</summary>
+    public static Scalar operator -(Scalar a) => Engine.Unary<E.Neg>(a);
+    /// <summary>+a.</summary>
+    public static Scalar operator +(Scalar a) => a;
+
+    // ------------------------------------------------------------------ comparisons on the primal
+
+    /// <summary>Compares primals.</summary>
+    public static bool operator <(Scalar a, Scalar b) => a.V < b.V;
+    /// <summary>Compares primals.</summary>
+    public static bool operator >(Scalar a, Scalar b) => a.V > b.V;
+    /// <summary>Compares primals.</summary>
+    public static bool operator <=(Scalar a, Scalar b) => a.V <= b.V;
+    /// <summary>Compares primals.</summary>
+    public static bool operator >=(Scalar a, Scalar b) => a.V >= b.V;
+    /// <summary>Compares primals.</summary>
+    public static bool operator ==(Scalar a, Scalar b) => a.V == b.V;
+    /// <summary>Compares primals.</summary>
+    public static bool operator !=(Scalar a, Scalar b) => a.V != b.V;
+    /// <summary>Equality of primals.</summary>
+    public bool Equals(Scalar other) => V.Equals(other.V);
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Scalar s && Equals(s);
+    /// <inheritdoc/>
+    public override int GetHashCode() => V.GetHashCode();
+    /// <summary>Orders by primal.</summary>
+    public int CompareTo(Scalar other) => V.CompareTo(other.V);
+
+    /// <summary>The primal, shortest round-trip form, invariant culture.</summary>
+    public override string ToString() => V.ToString(CultureInfo.InvariantCulture);
+
+    // ------------------------------------------------------------------ elemental functions
+
+    /// <summary>1/x.</summary>
+    public static Scalar Reciprocal(Scalar x) => Engine.Unary<E.Recip>(x);
+    /// <summary>x^c for a constant exponent c.</summary>
+    public static Scalar Pow(Scalar x, double c) => Engine.Unary<E.PowConst>(x, c);
+    /// <summary>x^y, both variable (real power: x &gt; 0 for a derivative in y).</summary>
+    public static Scalar Pow(Scalar x, Scalar y) => Engine.Binary<E.Pow>(x, y);
+    /// <summary>√x. The derivative at 0 is +∞.</summary>
+    public static Scalar Sqrt(Scalar x) => Engine.Unary<E.Sqrt>(x);
+    /// <summary>x².</summary>
+    public static Scalar Square(Scalar x) => Engine.Unary<E.Square>(x);
+    /// <summary>x³.</summary>
+    public static Scalar Cube(Scalar x) => Engine.Unary<E.Cube>(x);
+    /// <summary>eˣ.</summary>
+    public static Scalar Exp(Scalar x) => Engine.Unary<E.Exp>(x);
+    /// <summary>eˣ − 1, accurate for small x.</summary>
+    public static Scalar Expm1(Scalar x) => Engine.Unary<E.Expm1>(x);
+    /// <summary>Natural logarithm.</summary>
+    public static Scalar Log(Scalar x) => Engine.Unary<E.Log>(x);
+    /// <summary>log(1 + x), accurate for small x.</summary>
+    public static Scalar Log1p(Scalar x) => Engine.Unary<E.Log1p>(x);
+    /// <summary>sin x.</summary>
+    public static Scalar Sin(Scalar x) => Engine.Unary<E.Sin>(x);
+    /// <summary>cos x.</summary>
+    public static Scalar Cos(Scalar x) => Engine.Unary<E.Cos>(x);
+    /// <summary>tan x.</summary>
+    public static Scalar Tan(Scalar x) => Engine.Unary<E.Tan>(x);
+    /// <summary>asin x.</summary>
+    public static Scalar Asin(Scalar x) => Engine.Unary<E.Asin>(x);
+    /// <summary>acos x.</summary>
+    public static Scalar Acos(Scalar x) => Engine.Unary<E.Acos>(x);
+    /// <summary>atan x.</summary>
+    public static Scalar Atan(Scalar x) => Engine.Unary<E.Atan>(x);
+    /// <summary>atan2(y, x): the angle of the point (x, y). Both partials are 0 at the origin.</summary>
+    public static Scalar Atan2(Scalar y, Scalar x) => Engine.Binary<E.Atan2>(y, x);
+    /// <summary>sinh x.</summary>
+    public static Scalar Sinh(Scalar x) => Engine.Unary<E.Sinh>(x);
+    /// <summary>cosh x.</summary>
+    public static Scalar Cosh(Scalar x) => Engine.Unary<E.Cosh>(x);
+    /// <summary>tanh x.</summary>
+    public static Scalar Tanh(Scalar x) => Engine.Unary<E.Tanh>(x);
+    /// <summary>The logistic function σ(x) = 1/(1+e^(−x)), stable for any |x|.</summary>
+    public static Scalar Sigmoid(Scalar x) => Engine.Unary<E.Sigmoid>(x);
+    /// <summary>softplus(x) = log(1 + eˣ), stable for any |x|.</summary>
+    public static Scalar Softplus(Scalar x) => Engine.Unary<E.Softplus>(x);
+    /// <summary>max(x, 0). Its derivative at 0 is 0.</summary>
+    public static Scalar Relu(Scalar x) => Engine.Unary<E.Relu>(x);
+    /// <summary>|x|. Its derivative at 0 is 0.</summary>
+    public static Scalar Abs(Scalar x) => Engine.Unary<E.Abs>(x);
+    /// <summary>min(a, b). At a tie each argument gets half the derivative.</summary>
+    public static Scalar Min(Scalar a, Scalar b) => Engine.Binary<E.Min>(a, b);
+    /// <summary>max(a, b). At a tie each argument gets half the derivative.</summary>
+    public static Scalar Max(Scalar a, Scalar b) => Engine.Binary<E.Max>(a, b);
+    /// <summary>√(a² + b²) without overflow. Both partials are 0 at the origin.</summary>
+    public static Scalar Hypot(Scalar a, Scalar b) => Engine.Binary<E.Hypot>(a, b);
+
+    /// <summary>The same primal with no derivative at any level: d StopGradient(x) = 0.</summary>
+    public static Scalar StopGradient(Scalar x)
+    {
+        x.EnsureOpen();
+        return new Scalar(x.V);
+    }
+
+    /// <summary>Throws <see cref="PerturbationEscapedException"/> if this value's call has returned.</summary>
+    internal void EnsureOpen()
+    {
+        if (Key != 0) LevelTable.Get(Key);
+    }
+
+    // ------------------------------------------------------------------ IReal<Scalar>: rules' partials over Scalars
+
+    /// <inheritdoc/>
+    static Scalar IReal<Scalar>.Const(double value) => new(value);
+    /// <inheritdoc/>
+    static double IReal<Scalar>.ValueOf(Scalar x) => x.V;
+    /// <inheritdoc/>
+    static Scalar IReal<Scalar>.PowT(Scalar x, Scalar y) => Pow(x, y);
+    /// <inheritdoc/>
+    static Scalar IReal<Scalar>.Pow(Scalar x, double c) => Pow(x, c);
+}
