@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using HybridAD.Cli.Commands;
+using HybridAD.Cli.Commands.Bench;
 
 // hybridad: one file per command under Commands/, each with a static Create().
 // The root is a plain Command named "hybridad" (a RootCommand would take the assembly's name).
@@ -9,5 +10,6 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     new HelpOption(),
     new VersionOption(),
     DemoCommand.Create(),
+    BenchCommand.Create(),
 };
 return root.Parse(args).Invoke();
