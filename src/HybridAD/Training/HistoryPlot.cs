@@ -167,15 +167,17 @@ public static class HistoryPlot
         double r = rough / mag;
         double step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
         if (integer) step = Math.Max(1, Math.Round(step));
-        double first = Math.Floor(lo / step + 1e-9) * step;
-        double last = Math.Ceiling(hi / step - 1e-9) * step;
-        if (integer) { first = Math.Max(first, Math.Ceiling(lo)); last = Math.Min(last, Math.Floor(hi)); }
+        // Integer axes (epochs) label the multiples of the step inside the range; value axes extend the range to
+        // the enclosing multiples so the curve never leaves the frame.
+        double first = integer ? Math.Ceiling(lo / step - 1e-9) * step : Math.Floor(lo / step + 1e-9) * step;
+        double last = integer ? Math.Floor(hi / step + 1e-9) * step : Math.Ceiling(hi / step - 1e-9) * step;
+        int decimals = Math.Clamp(-(int)Math.Floor(Math.Log10(step)), 0, 15);
         var ticks = new List<double>();
         for (int i = 0; ; i++)
         {
-            double t = first + i * step;
+            double t = Math.Round(first + i * step, decimals); // 0.6, not 0.6000000000000001
             if (t > last + step * 1e-9) break;
-            ticks.Add(Math.Round(t / step) * step); // avoid 0.30000000000000004
+            ticks.Add(t);
         }
         if (ticks.Count == 0) ticks.Add(lo);
         return [.. ticks];
