@@ -348,7 +348,11 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         Func<Scalar[], Scalar[]> grad = Grad(f);
-        return x => Jacobian(grad, x, JacobianMode.Forward);
+        return x =>
+        {
+            Check.NotEmpty(x, nameof(Hessian), nameof(x)); // name the combinator the user called
+            return Jacobian(grad, x, JacobianMode.Forward);
+        };
     }
 
     /// <summary>The Hessian at a point of doubles.</summary>
@@ -362,6 +366,7 @@ public static class AD
     public static Scalar[] Hvp(Func<Scalar[], Scalar> f, Scalar[] x, Scalar[] v)
     {
         ArgumentNullException.ThrowIfNull(f);
+        Check.NotEmpty(x, nameof(Hvp), nameof(x));
         Check.SameLength(x, "x", v, "the direction v", nameof(Hvp));
         return Jvp(Grad(f), x, v).Tangent;
     }
