@@ -267,4 +267,21 @@ public class ErrorTests
         })(2.0);
         Assert.Throws<PerturbationEscapedException>(() => kept!(1.0));
     }
+
+    [Fact]
+    public void ExceptionsFromF_Propagate_AndTheCallIsClosed()
+    {
+        foreach (var (name, d) in NestingTests.D)
+        {
+            Scalar leaked = default;
+            var ex = Assert.Throws<InvalidOperationException>(() => d(x => { leaked = x * x; throw new InvalidOperationException("boom"); })(1.0));
+            Assert.Equal("boom", ex.Message);
+            Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(y => y * leaked)(1.0));
+            Assert.False(string.IsNullOrEmpty(name));
+        }
+        // many failed calls leave nothing open behind
+        for (int i = 0; i < 2000; i++)
+            Assert.Throws<DivideByZeroException>(() => AD.Grad(x => { _ = x[0] * 2; throw new DivideByZeroException(); }, [1.0]));
+        Approx.Rel(6.0, AD.Grad(x => x[0] * x[0] * x[0], [Math.Sqrt(2)])[0], 1e-15);
+    }
 }

@@ -155,4 +155,29 @@ public class NestingTests
         double d = AD.Derivative(x => Open(600, x))(0.9).Value;
         Approx.Rel(Math.Sin(0.9) + 0.9 * Math.Cos(0.9), d, 1e-15);
     }
+
+    [Fact]
+    public void ThreeLevelsOfDifferentKinds_MeetInOneExpression()
+    {
+        // inner: ∂/∂x₁ (x₀x₁²) = 2x₀x₁ at x = (a, b); middle: d/db → 2a; outer: d/da → 2
+        double r = AD.Derivative(a =>
+            AD.Grad(b => AD.Grad(xs => xs[0] * xs[1] * xs[1])([a, b[0]])[1])([3.0])[0])(2.0).Value;
+        Assert.Equal(2.0, r);
+        // the same with the middle value kept: 2ab at (2, 3) = 12, and its a-derivative 2b = 6
+        var (v, t) = AD.Jvp(ab => AD.Grad(xs => xs[0] * xs[1] * xs[1])(ab)[1], new Scalar[] { 2, 3 }, new Scalar[] { 1, 0 });
+        Assert.Equal(12.0, v.Value);
+        Assert.Equal(6.0, t.Value);
+    }
+
+    [Fact]
+    public void TangentsAndCotangentsThatDependOnAnOuterVariable()
+    {
+        // J·(t v) is linear in t: d/dt Jvp(f, x, t·v) = J·v; likewise for the pullback's seed
+        Func<Scalar[], Scalar> f = x => x[0] * Sin(x[1]);
+        Scalar[] x0 = [1.5, 0.4];
+        double jv = 2 * Math.Sin(0.4) - 3 * 1.5 * Math.Cos(0.4); // v = (2, −3)
+        Approx.Rel(jv, AD.Derivative(t => AD.Jvp(f, x0, [2 * t, -3 * t]).Tangent)(0.7).Value, 1e-15);
+        Approx.Rel(jv, AD.Grad(t => AD.Jvp(f, x0, [2 * t[0], -3 * t[0]]).Tangent)([0.7])[0].Value, 1e-15);
+        Approx.Rel(Math.Sin(0.4), AD.Derivative(u => AD.Vjp(f, x0).Pullback(u)[0])(5.0).Value, 1e-15);
+    }
 }
