@@ -158,11 +158,19 @@ public class ErrorTests
 
     private static void AssertEscaped(Scalar leaked, Action use, string what)
     {
-        var ex = Assert.Throws<PerturbationEscapedException>(use);
-        Assert.Equal(Level.IdOf(leaked.Key), ex.CallId);
-        Assert.Contains($"#{ex.CallId}", ex.Message);
-        Assert.Contains("escaped", ex.Message);
-        Assert.False(string.IsNullOrEmpty(what));
+        try { use(); }
+        catch (PerturbationEscapedException ex)
+        {
+            Assert.Equal(Level.IdOf(leaked.Key), ex.CallId);
+            Assert.Contains($"#{ex.CallId}", ex.Message);
+            Assert.Contains("escaped", ex.Message);
+            return;
+        }
+        catch (Exception other)
+        {
+            Assert.Fail($"{what}: expected PerturbationEscapedException, got {other.GetType().Name}: {other.Message}");
+        }
+        Assert.Fail($"{what}: the escaped value was used and no exception was thrown");
     }
 
     /// <summary>Every way a leaked value can reach a derivative computation.</summary>
@@ -221,7 +229,7 @@ public class ErrorTests
     public void ValueLeakedFromAnInnerCall_IntoItsStillOpenOuterCall_Throws()
     {
         // The inner call has returned, the outer one is still running: the inner value must not be used there.
-        foreach (var (name, inner) in NestingTests.D)
+        foreach (var inner in NestingTests.D.Values)
         {
             Scalar leaked = default;
             var ex = Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(x =>
@@ -236,7 +244,6 @@ public class ErrorTests
                 inner(y => { leaked = Exp(y); return leaked; })(2.0);
                 return leaked;
             }, [1.0]));
-            Assert.False(string.IsNullOrEmpty(name));
         }
     }
 
@@ -271,13 +278,12 @@ public class ErrorTests
     [Fact]
     public void ExceptionsFromF_Propagate_AndTheCallIsClosed()
     {
-        foreach (var (name, d) in NestingTests.D)
+        foreach (var d in NestingTests.D.Values)
         {
             Scalar leaked = default;
             var ex = Assert.Throws<InvalidOperationException>(() => d(x => { leaked = x * x; throw new InvalidOperationException("boom"); })(1.0));
             Assert.Equal("boom", ex.Message);
             Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(y => y * leaked)(1.0));
-            Assert.False(string.IsNullOrEmpty(name));
         }
         // many failed calls leave nothing open behind
         for (int i = 0; i < 2000; i++)
