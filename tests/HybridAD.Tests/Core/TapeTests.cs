@@ -69,7 +69,7 @@ public class TapeTests
     [Fact]
     public void LongNestedChains_SecondDerivative_NoStackOverflow()
     {
-        const int steps = 100_000; // 300,000 operations, each carrying perturbed partials
+        const int steps = 50_000; // 150,000 operations, each carrying perturbed partials
         var (_, dRef, sRef) = ChainReference(0.8, steps);
         // forward over reverse
         Approx.Rel(sRef, AD.Hessian(x => Chain(x[0], steps), [0.8])[0, 0], 1e-10, "forward over reverse");
