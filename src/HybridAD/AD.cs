@@ -89,8 +89,10 @@ public static class AD
         var tape = new Tape(owner);
         try
         {
-            Scalar[] inputs = Inputs(tape, x);
-            Scalar y = f(inputs);
+            // x's nodes are the consecutive slots from here; read them from this, not from the array given to f,
+            // which f may overwrite.
+            int firstInput = tape.Count;
+            Scalar y = f(Inputs(tape, x));
             tape.Close();
             var grad = new Scalar[x.Length];
             if (y.Key != tape.Key)
@@ -108,7 +110,7 @@ public static class AD
                     a.Clear();
                     a[y.Slot] = 1;
                     tape.Sweep(a);
-                    for (int i = 0; i < grad.Length; i++) grad[i] = new Scalar(a[inputs[i].Slot]);
+                    for (int i = 0; i < grad.Length; i++) grad[i] = new Scalar(a[firstInput + i]);
                 }
                 finally { ArrayPool<double>.Shared.Return(adj); }
             }
@@ -117,7 +119,7 @@ public static class AD
                 var adj = new Scalar[tape.Count];
                 adj[y.Slot] = new Scalar(1);
                 tape.Sweep(adj);
-                for (int i = 0; i < grad.Length; i++) grad[i] = adj[inputs[i].Slot];
+                for (int i = 0; i < grad.Length; i++) grad[i] = adj[firstInput + i];
             }
             return (value, grad);
         }
@@ -192,12 +194,11 @@ public static class AD
         ArgumentNullException.ThrowIfNull(f);
         Check.NotEmpty(x, nameof(Vjp), nameof(x));
         var tape = new Tape(nameof(Vjp), pooled: false);
-        Scalar[] inputs;
+        int firstInput = tape.Count; // x's nodes are the consecutive slots from here (f may overwrite its array)
         Scalar[] ys;
         try
         {
-            inputs = Inputs(tape, x);
-            ys = f(inputs) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
+            ys = f(Inputs(tape, x)) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
         }
         finally { tape.Close(); }
 
@@ -217,8 +218,8 @@ public static class AD
                 outSlots[j] = 0; // independent of x: its cotangent goes to the sink
             }
         }
-        int[] inSlots = new int[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) inSlots[i] = inputs[i].Slot;
+        int[] inSlots = new int[x.Length];
+        for (int i = 0; i < inSlots.Length; i++) inSlots[i] = firstInput + i;
 
         Scalar[] Pullback(Scalar[] u)
         {
@@ -348,7 +349,11 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         Func<Scalar[], Scalar[]> grad = Grad(f);
-        return x => Jacobian(grad, x, JacobianMode.Forward);
+        return x =>
+        {
+            Check.NotEmpty(x, nameof(Hessian), nameof(x)); // name the combinator the user called
+            return Jacobian(grad, x, JacobianMode.Forward);
+        };
     }
 
     /// <summary>The Hessian at a point of doubles.</summary>
@@ -362,6 +367,7 @@ public static class AD
     public static Scalar[] Hvp(Func<Scalar[], Scalar> f, Scalar[] x, Scalar[] v)
     {
         ArgumentNullException.ThrowIfNull(f);
+        Check.NotEmpty(x, nameof(Hvp), nameof(x));
         Check.SameLength(x, "x", v, "the direction v", nameof(Hvp));
         return Jvp(Grad(f), x, v).Tangent;
     }

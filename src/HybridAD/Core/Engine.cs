@@ -23,7 +23,9 @@ internal static class Engine
         if ((x.Key & Level.TapeBit) == 0 && !x.Nested)
         {
             double y = R.Primal(x.V, p);
-            if (x.Key == 0 || x.T == 0) return new Scalar(y, 0, x.Key, -1, false);
+            if (x.Key == 0) return new Scalar(y);
+            LevelTable.Get(x.Key); // a first-order dual of a call that has returned is an escaped perturbation
+            if (x.T == 0) return new Scalar(y, 0, x.Key, -1, false);
             return new Scalar(y, R.Partial<R64>(x.V, y, p).V * x.T, x.Key, -1, false);
         }
         return UnaryActive<R>(in x, p);
@@ -70,6 +72,7 @@ internal static class Engine
         {
             double y = R.Primal(a.V, b.V);
             if (a.Key == 0) return new Scalar(y);
+            LevelTable.Get(a.Key); // escaped perturbation check, as on every other non-constant path
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
             double t = a.T == 0 ? 0 : wa.V * a.T;
             if (b.T != 0) t += wb.V * b.T;

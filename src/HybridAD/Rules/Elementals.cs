@@ -26,7 +26,28 @@ public static class Elementals
     }
 
     /// <summary>softplus(x) = log(1+e^x) = max(x,0) + log1p(e^(−|x|)), exact for any |x|.</summary>
-    public static double SoftplusValue(double x) => Math.Max(x, 0.0) + double.LogP1(Math.Exp(-Math.Abs(x)));
+    public static double SoftplusValue(double x) => Math.Max(x, 0.0) + Log1pValue(Math.Exp(-Math.Abs(x)));
+
+    /// <summary>log(1 + x), accurate to a few ulps near 0 (where log(1 + x) loses the low digits of x).
+    /// (.NET's <c>double.LogP1</c> is log(1 + x) and is not.) Kahan's method for |x| ≤ ½:
+    /// log1p x = log(u)·x/(u − 1) with u = 1 + x, whose rounding errors cancel.</summary>
+    public static double Log1pValue(double x)
+    {
+        if (!(Math.Abs(x) <= 0.5)) return Math.Log(1.0 + x); // no cancellation here (and NaN stays NaN)
+        double u = 1.0 + x;
+        if (u == 1.0) return x; // |x| below half an ulp of 1: log1p x = x (keeps −0)
+        return Math.Log(u) * (x / (u - 1.0));
+    }
+
+    /// <summary>eˣ − 1, accurate to a few ulps near 0 (where eˣ − 1 cancels). (.NET's <c>double.ExpM1</c> is
+    /// eˣ − 1 and is not.) Kahan's method for |x| ≤ ½: expm1 x = (u − 1)·x/log u with u = eˣ.</summary>
+    public static double Expm1Value(double x)
+    {
+        if (!(Math.Abs(x) <= 0.5)) return Math.Exp(x) - 1.0; // |eˣ − 1| ≥ 0.39: no cancellation (NaN stays NaN)
+        double u = Math.Exp(x);
+        if (u == 1.0) return x; // keeps −0
+        return (u - 1.0) * (x / Math.Log(u));
+    }
 
     // ---------------------------------------------------------------- binary arithmetic
 
@@ -134,7 +155,8 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
-            return av < bv ? (T.Const(1), T.Const(0)) : av > bv ? (T.Const(0), T.Const(1)) : (T.Const(0.5), T.Const(0.5));
+            return av < bv ? (T.Const(1), T.Const(0)) : av > bv ? (T.Const(0), T.Const(1))
+                : av == bv ? (T.Const(0.5), T.Const(0.5)) : (T.Const(double.NaN), T.Const(double.NaN)); // NaN in, NaN out
         }
         /// <inheritdoc/>
         public static bool SmoothAt(double a, double b) => a != b;
@@ -153,7 +175,8 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
-            return av > bv ? (T.Const(1), T.Const(0)) : av < bv ? (T.Const(0), T.Const(1)) : (T.Const(0.5), T.Const(0.5));
+            return av > bv ? (T.Const(1), T.Const(0)) : av < bv ? (T.Const(0), T.Const(1))
+                : av == bv ? (T.Const(0.5), T.Const(0.5)) : (T.Const(double.NaN), T.Const(double.NaN)); // NaN in, NaN out
         }
         /// <inheritdoc/>
         public static bool SmoothAt(double a, double b) => a != b;
@@ -271,7 +294,7 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "expm1";
         /// <inheritdoc/>
-        public static double Primal(double x, double p) => double.ExpM1(x);
+        public static double Primal(double x, double p) => Expm1Value(x);
         /// <inheritdoc/>
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y + T.Const(1);
     }
@@ -295,7 +318,7 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "log1p";
         /// <inheritdoc/>
-        public static double Primal(double x, double p) => double.LogP1(x);
+        public static double Primal(double x, double p) => Log1pValue(x);
         /// <inheritdoc/>
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x);
         /// <inheritdoc/>
@@ -437,7 +460,11 @@ public static class Elementals
         /// <inheritdoc/>
         public static double Primal(double x, double p) => double.IsNaN(x) ? x : x > 0 ? x : 0.0;
         /// <inheritdoc/>
-        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(T.ValueOf(x) > 0 ? 1 : 0);
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T>
+        {
+            double v = T.ValueOf(x);
+            return T.Const(v > 0 ? 1 : v <= 0 ? 0 : double.NaN); // NaN in, NaN out
+        }
         /// <inheritdoc/>
         public static bool SmoothAt(double x) => x != 0;
         /// <inheritdoc/>
@@ -455,7 +482,7 @@ public static class Elementals
         public static T Partial<T>(T x, T y, double p) where T : IReal<T>
         {
             double v = T.ValueOf(x);
-            return T.Const(v > 0 ? 1 : v < 0 ? -1 : 0);
+            return T.Const(v > 0 ? 1 : v < 0 ? -1 : v == 0 ? 0 : double.NaN); // NaN in, NaN out
         }
         /// <inheritdoc/>
         public static bool SmoothAt(double x) => x != 0;
