@@ -119,7 +119,7 @@ public sealed class ScalarExpression
         foreach (string v in Variables)
             if (!slot.ContainsKey(v))
                 throw new ArgumentException(
-                    $"The expression uses the variable '{v}', which has no value; expected values for {string.Join(", ", Variables)}.",
+                    $"The expression uses the variable '{v}', which has no value; expected a value for each of {string.Join(", ", Variables)}.",
                     nameof(variableOrder));
 
         // Resolve names once: the evaluation loop below indexes arrays only.

@@ -93,8 +93,10 @@ public static class TraceRenderer
             rows.Add([primal[n + trace.Length + k].Statement, primal[n + trace.Length + k].Value,
                 Decorate(y.Name, s, '\u0307') + " = " + rhs, Value(tangent.OutputTangents[k], f, s)]);
         }
-        string dir = "(" + string.Join(", ", tangent.Direction.Select(d => Value(d, Numbers.RoundTrip, s))) + ")";
-        string head = s == Style.Text ? $"Forward tangent trace, ẋ = {dir}" : $"Forward tangent trace, $\\dot{{x}} = {dir}$";
+        string dir = Tuple(tangent.Direction, s);
+        string? stem = CommonStem(trace.Steps.Take(n).Select(st => st.Name ?? "x"));
+        string symbol = stem is null ? "" : Decorate(stem, s, '\u0307') + " = ";
+        string head = s == Style.Text ? $"Forward tangent trace, {symbol}{dir}" : $"Forward tangent trace, ${symbol}{dir}$";
         return Table(format, ["Forward primal trace", "", head, ""], rows);
     }
 
@@ -125,7 +127,7 @@ public static class TraceRenderer
             }
             TraceStep source = trace[st.Source];
             var (negative, factor) = AsFactor(Partial(source, st.Argument, s, f), s);
-            string rhs = (negative ? Minus(s) : "") + Times(Bar(st.Source, s), factor, s);
+            string rhs = (negative ? Minus(s) : "") + (factor.Length == 0 ? Bar(st.Source, s) : Times(Bar(st.Source, s), factor, s));
             right.Add(($"{Bar(st.Target, s)} {(st.Accumulates ? "+=" : "=")} {rhs}", Value(st.Total, f, s), trace.Position(st.Source)));
         }
         for (int i = 0; i < n; i++)
@@ -159,13 +161,35 @@ public static class TraceRenderer
                 if (first) rows.Add([primal[r].Statement, primal[r].Value, "", ""]);
             }
         }
-        string seed = "(" + string.Join(", ", adjoint.Seed.Select(d => Value(d, Numbers.RoundTrip, s))) + ")";
+        string seed = Tuple(adjoint.Seed, s);
         string order = options.Layout == AdjointLayout.Sequential ? "in execution order" : "read bottom to top";
-        string head = s == Style.Text ? $"Reverse adjoint trace, ȳ = {seed}, {order}" : $"Reverse adjoint trace, $\\bar{{y}} = {seed}$, {order}";
+        string? stem = CommonStem(trace.Outputs.Select(y => y.Name));
+        string symbol = stem is null ? "" : Decorate(stem, s, '\u0304') + " = ";
+        string head = s == Style.Text ? $"Reverse adjoint trace, {symbol}{seed}, {order}" : $"Reverse adjoint trace, ${symbol}{seed}$, {order}";
         return Table(format, ["Forward primal trace", "", head, ""], rows);
     }
 
     // ------------------------------------------------------------------ rows
+
+    /// <summary>The name stem all the names share (x for x1, x2; w for w0, w1, w2), or null when they differ.</summary>
+    private static string? CommonStem(IEnumerable<string> names)
+    {
+        string? stem = null;
+        foreach (string name in names)
+        {
+            string st = name.TrimEnd("0123456789".ToCharArray());
+            if (st.Length == 0 || (stem is not null && stem != st)) return null;
+            stem = st;
+        }
+        return stem;
+    }
+
+    /// <summary>"1" for one number, "(1, 0)" for several.</summary>
+    private static string Tuple(IReadOnlyList<double> v, Style s)
+    {
+        string items = string.Join(", ", v.Select(d => Value(d, Numbers.RoundTrip, s)));
+        return v.Count == 1 ? items : "(" + items + ")";
+    }
 
     private static Style StyleOf(TraceFormat format) => format == TraceFormat.Latex ? Style.Latex : Style.Text;
 
@@ -197,8 +221,8 @@ public static class TraceRenderer
         var width = new int[cols];
         foreach (string[] r in rows)
             for (int c = 0; c < cols; c++) width[c] = Math.Max(width[c], DisplayWidth(r[c]));
-        // The headers span a statement column and its value column.
-        for (int c = 0; c < cols; c += 2)
+        // The headers span a statement column and its value column; the last header may run past its columns.
+        for (int c = 0; c < cols - 2; c += 2)
         {
             int need = DisplayWidth(header[c]) - (width[c] + 2 + width[c + 1]);
             if (need > 0) width[c] += need;
@@ -217,7 +241,8 @@ public static class TraceRenderer
         }
         Line(header, true);
         var rule = new string[cols];
-        for (int c = 0; c < cols; c += 2) rule[c] = new string('─', width[c] + 2 + width[c + 1]);
+        for (int c = 0; c < cols; c += 2)
+            rule[c] = new string('─', Math.Max(width[c] + 2 + width[c + 1], c == cols - 2 ? DisplayWidth(header[c]) : 0));
         sb.Append(string.Join("─┼─", Enumerable.Range(0, cols / 2).Select(c => rule[2 * c]))).Append('\n');
         foreach (string[] r in rows) Line(r, false);
         return sb.ToString();
