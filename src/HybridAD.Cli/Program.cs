@@ -12,5 +12,7 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     DemoCommand.Create(),
     BenchCommand.Create(),
     TraceCommand.Create(),
+    CalibrateCommand.Create(),
+    CompareCommand.Create(),
 };
 return root.Parse(args).Invoke();
