@@ -111,6 +111,9 @@ public sealed record CostCalibration
         }
     }
 
+    /// <summary>Measures without touching <see cref="Current"/> or the cache (tests).</summary>
+    internal static CostCalibration MeasureWithoutSaving() => Calibrator.Run();
+
     private static CostCalibration MeasureAndSave()
     {
         CostCalibration c = Calibrator.Run();
@@ -153,9 +156,11 @@ public sealed record CostCalibration
         }
     }
 
-    /// <summary>Writes this calibration to <paramref name="path"/>; false when it cannot be written.</summary>
+    /// <summary>Writes this calibration to <paramref name="path"/>; false when it cannot be written or is not
+    /// plausible (a rate that is not finite and positive).</summary>
     internal bool TrySave(string path)
     {
+        if (!IsPlausible()) return false;
         try
         {
             string? dir = Path.GetDirectoryName(path);

@@ -115,7 +115,7 @@ public sealed class FunctionProfile
     /// <summary>Up to three sample positions: first, middle, last.</summary>
     private static int[] Samples(int count) => count <= 3 ? [.. Enumerable.Range(0, count)] : [0, count / 2, count - 1];
 
-    /// <summary>The average fraction of nodes that depend on a sampled input (one forward pass each).</summary>
+    /// <summary>The average fraction of nodes that are a sampled input or depend on it (one forward pass each).</summary>
     internal static double ForwardCone(Tape tape, int[] inputSlots)
     {
         int count = tape.Count;
@@ -127,7 +127,7 @@ public sealed class FunctionProfile
         foreach (int s in samples)
         {
             Array.Clear(reached);
-            int start = inputSlots[s], hits = 0;
+            int start = inputSlots[s], hits = 1;
             reached[start] = true;
             for (int i = start + 1; i < count; i++)
                 if (reached[nodes[i].In0] || reached[nodes[i].In1]) { reached[i] = true; hits++; }
@@ -136,7 +136,7 @@ public sealed class FunctionProfile
         return sum / samples.Length;
     }
 
-    /// <summary>The average fraction of nodes a sampled output depends on (one backward pass each).</summary>
+    /// <summary>The average fraction of nodes that are a sampled output or that it depends on (one backward pass each).</summary>
     internal static double ReverseCone(Tape tape, int[] outputSlots)
     {
         int count = tape.Count;
