@@ -58,18 +58,19 @@ public sealed record CostCalibration
     /// <summary>The machine and runtime they belong to (a cache file for another is re-measured).</summary>
     public string Fingerprint { get; init; } = "";
 
-    /// <summary>Fixed values typical of an x64 machine, for reproducible decisions (tests, documentation).</summary>
+    /// <summary>Fixed values of the order measured on the 2-core x64 build machine, for reproducible decisions
+    /// (tests, documentation); real decisions use <see cref="Current"/>.</summary>
     public static CostCalibration Reference { get; } = new()
     {
-        NsPerPrimalUnit = 1.5,
-        NsPerTangentUnit = 1.5,
-        NsPerRecordedNode = 6,
+        NsPerPrimalUnit = 3.5,
+        NsPerTangentUnit = 3,
+        NsPerRecordedNode = 15,
         NsPerAdjointUnit = 3,
-        NsPerSkippedNode = 1,
-        NsPerForwardSweep = 150,
-        NsPerReverseSweep = 150,
-        WTan = 2.5,
-        WGrad = 4,
+        NsPerSkippedNode = 1.5,
+        NsPerForwardSweep = 500,
+        NsPerReverseSweep = 200,
+        WTan = 2,
+        WGrad = 6,
         Source = "reference",
         Fingerprint = "reference",
     };
