@@ -11,5 +11,8 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     new VersionOption(),
     DemoCommand.Create(),
     BenchCommand.Create(),
+    TraceCommand.Create(),
+    CalibrateCommand.Create(),
+    CompareCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -6,7 +6,8 @@ namespace HybridAD;
 /// <summary>How <see cref="AD.Jacobian(Func{Scalar[], Scalar[]}, Scalar[], JacobianMode)"/> builds J ∈ ℝ^(m×n).</summary>
 public enum JacobianMode
 {
-    /// <summary>Forward when n ≤ m (n tangent sweeps), reverse otherwise (m adjoint sweeps).</summary>
+    /// <summary>The mode predicted cheaper by the cost model of <see cref="Selection.ModeSelector"/> (forward for
+    /// n = 1, reverse for scalar-valued f); <see cref="Selection.ModeSelector.Explain(Func{Scalar[], Scalar[]}, double[], Selection.CostCalibration?, int)"/> says why.</summary>
     Auto,
     /// <summary>n forward (tangent) sweeps, one column J·eⱼ each.</summary>
     Forward,
@@ -264,7 +265,8 @@ public static class AD
 
     /// <summary>
     /// The Jacobian J ∈ ℝ^(m×n) of f : ℝⁿ → ℝᵐ at x, with <c>J[i, j] = ∂fᵢ/∂xⱼ</c>: by n forward sweeps
-    /// (columns J·eⱼ), by m reverse sweeps over one tape (rows eᵢᵀ·J), or (Auto) whichever needs fewer sweeps.
+    /// (columns J·eⱼ), by m reverse sweeps over one tape (rows eᵢᵀ·J), or (Auto) whichever the cost model of
+    /// <see cref="Selection.ModeSelector"/> predicts cheaper.
     /// </summary>
     /// <example><code>
     /// Scalar[,] j = AD.Jacobian(x => new[] { x[0] * x[1], Scalar.Exp(x[0]) }, [1.0, 2.0], JacobianMode.Reverse);
@@ -274,12 +276,7 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         Check.NotEmpty(x, nameof(Jacobian), nameof(x));
-        int n = x.Length;
-        if (mode == JacobianMode.Auto)
-        {
-            int m = OutputCount(f, x);
-            mode = n <= m ? JacobianMode.Forward : JacobianMode.Reverse;
-        }
+        if (mode == JacobianMode.Auto) mode = Selection.ModeSelector.Choose(f, x);
         return mode == JacobianMode.Forward ? JacobianForward(f, x) : JacobianReverse(f, x);
     }
 
@@ -293,13 +290,6 @@ public static class AD
     /// <summary>The Jacobian at a point of doubles.</summary>
     public static double[,] Jacobian(Func<Scalar[], Scalar[]> f, double[] x, JacobianMode mode = JacobianMode.Auto) =>
         Jacobian(f, x.ToScalars(), mode).ToDoubles();
-
-    private static int OutputCount(Func<Scalar[], Scalar[]> f, Scalar[] x)
-    {
-        var constants = new Scalar[x.Length];
-        for (int i = 0; i < x.Length; i++) constants[i] = new Scalar(x[i].V);
-        return (f(constants) ?? throw new InvalidOperationException("Jacobian: f returned null; expected an array of outputs.")).Length;
-    }
 
     private static Scalar[,] JacobianForward(Func<Scalar[], Scalar[]> f, Scalar[] x)
     {

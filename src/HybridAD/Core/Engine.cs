@@ -40,7 +40,7 @@ internal static class Engine
             double y = R.Primal(x.V, p);
             double d = R.Partial<R64>(x.V, y, p).V;
             int i = tape.Push(x.Slot, d, 0, 0);
-            tape.Log?.Op(i, R.Name, y, p);
+            tape.Log?.Unary<R>(i, y, x.V, p);
             return new Scalar(y, 0, tape.Key, i, false);
         }
         return UnaryNested<R>(in x, p, l);
@@ -57,7 +57,7 @@ internal static class Engine
         {
             Tape tape = Unsafe.As<Tape>(l);
             Scalar r = tape.PushNested(x.Slot, dl, 0, default, yl);
-            tape.Log?.Op(r.Slot, R.Name, yl.V, p);
+            tape.Log?.Unary<R>(r.Slot, yl.V, x.V, p);
             return r;
         }
         ForwardLevel f = Unsafe.As<ForwardLevel>(l);
@@ -101,7 +101,7 @@ internal static class Engine
             {
                 Tape tape = Unsafe.As<Tape>(level);
                 int i = tape.Push(actA ? a.Slot : 0, actA ? wa.V : 0, actB ? b.Slot : 0, actB ? wb.V : 0);
-                tape.Log?.Op(i, R.Name, y);
+                tape.Log?.Binary<R>(i, y, a.V, b.V);
                 return new Scalar(y, 0, top, i, false);
             }
             double t = 0;
@@ -124,7 +124,7 @@ internal static class Engine
         {
             Tape tape = Unsafe.As<Tape>(level);
             Scalar r = tape.PushNested(actA ? a.Slot : 0, actA ? da : default, actB ? b.Slot : 0, actB ? db : default, yl);
-            tape.Log?.Op(r.Slot, R.Name, yl.V);
+            tape.Log?.Binary<R>(r.Slot, yl.V, a.V, b.V);
             return r;
         }
         ForwardLevel f = Unsafe.As<ForwardLevel>(level);
