@@ -138,7 +138,7 @@ public class ElementalsTests
     {
         foreach (var u in Unaries)
         {
-            var tape = new Tape("test") { Log = new TapeLog() };
+            var tape = new Tape("test") { Log = new TapeLog(keepEntries: true) };
             try
             {
                 u.F(tape.Input(new Scalar(u.Points[0])));
@@ -148,7 +148,7 @@ public class ElementalsTests
         }
         foreach (var b in Binaries)
         {
-            var tape = new Tape("test") { Log = new TapeLog() };
+            var tape = new Tape("test") { Log = new TapeLog(keepEntries: true) };
             try
             {
                 b.F(tape.Input(new Scalar(b.Points[0].A)), tape.Input(new Scalar(b.Points[0].B)));
