@@ -91,6 +91,9 @@ public sealed class FunctionProfile
         {
             var inputs = new Scalar[x.Length];
             for (int i = 0; i < x.Length; i++) inputs[i] = tape.Input(new Scalar(x[i]));
+            // Read the input slots before f runs: f may overwrite the array it is given.
+            var inputSlots = new int[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++) inputSlots[i] = inputs[i].Slot;
             Scalar[] ys = f(inputs) ?? throw new InvalidOperationException("Jacobian: f returned null; expected an array of outputs.");
             tape.Close();
             OpTally[] tallies = log.Tallies;
@@ -104,8 +107,6 @@ public sealed class FunctionProfile
             }
             var outputSlots = new List<int>(ys.Length);
             foreach (Scalar y in ys) outputSlots.Add(y.Key == tape.Key ? y.Slot : 0);
-            var inputSlots = new int[inputs.Length];
-            for (int i = 0; i < inputs.Length; i++) inputSlots[i] = inputs[i].Slot;
             return new FunctionProfile(x.Length, ys.Length, tape.Count - 1, rules.MoveToImmutable(), extra,
                 ForwardCone(tape, inputSlots), ReverseCone(tape, [.. outputSlots]));
         }

@@ -53,7 +53,7 @@ public class JacobianTests
         Assert.Equal(m, fwd.GetLength(0));
         Assert.Equal(c.X.Length, fwd.GetLength(1));
         Approx.Rel(fwd, rev, 1e-12, $"{name}: forward vs reverse");
-        Assert.Equal(c.X.Length <= m ? fwd : rev, auto);
+        Approx.Rel(fwd, auto, 1e-12, $"{name}: auto vs forward"); // auto runs whichever mode the cost model picks
         // and every row is the gradient of that output (an independent reverse computation)
         for (int i = 0; i < m; i++)
         {
@@ -84,13 +84,14 @@ public class JacobianTests
         return y;
     };
 
+    // Auto is cost-based (Selection/ModeSelector); what it guarantees whatever the calibration: a function of one
+    // input is differentiated forward (one tangent sweep), a scalar-valued function of several inputs in reverse.
     [Theory]
-    [InlineData(2, 3, "forward")]
-    [InlineData(3, 3, "forward")]
     [InlineData(1, 1, "forward")]
-    [InlineData(4, 2, "reverse")]
+    [InlineData(1, 4, "forward")]
+    [InlineData(4, 1, "reverse")]
     [InlineData(5, 1, "reverse")]
-    public void Auto_PicksForwardWhenNAtMostM(int n, int m, string expected)
+    public void Auto_GuaranteedChoices(int n, int m, string expected)
     {
         var modes = new List<string>();
         var x = new double[n];
@@ -98,9 +99,7 @@ public class JacobianTests
         double[,] auto = AD.Jacobian(Spy(m, modes), x);
         Assert.NotEmpty(modes);
         Assert.All(modes, mode => Assert.Equal(expected, mode));
-        // forward needs n sweeps (one per column), reverse one recording
-        Assert.Equal(expected == "forward" ? n : 1, modes.Count);
-        Assert.Equal(AD.Jacobian(Spy(m, []), x, JacobianMode.Forward), auto);
+        Approx.Rel(AD.Jacobian(Spy(m, []), x, JacobianMode.Forward), auto, 1e-15, "auto vs forward");
     }
 
     [Fact]
