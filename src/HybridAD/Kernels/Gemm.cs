@@ -15,7 +15,7 @@ namespace HybridAD.Kernels;
 /// micro-kernel is written once, generic over the lane width, and runs with AVX-512 (<c>Vector512</c>),
 /// AVX2/FMA (<c>Vector256</c>) or plain scalar code, whichever the machine accelerates. Large products are
 /// split into independent panels of C run in parallel on the cores; matrix·vector and vector·matrix
-/// shapes (m = 1 or n = 1) take a dot/axpy path. Packing buffers come from <see cref="System.Buffers.ArrayPool{T}"/>,
+/// shapes (m = 1 or n = 1) take a dot/axpy path, and tiny products (m·n·k ≤ 256) a direct loop. Packing buffers come from <see cref="System.Buffers.ArrayPool{T}"/>,
 /// so steady-state calls allocate no large arrays. Concurrent calls from different threads are safe
 /// (as long as their C regions are distinct).</para>
 /// <para>Conventions (as in BLAS): when β = 0, C's previous contents are ignored (NaN or garbage in C does not
@@ -41,6 +41,9 @@ public static class Gemm
     /// <summary>Below this many multiply-adds (m·n·k) a product runs on one thread: splitting costs more than it saves.</summary>
     internal const double ParallelThreshold = 96.0 * 96.0 * 96.0;
 
+    /// <summary>Products with m·n·k at most this are computed directly (no packing).</summary>
+    internal const long SmallProductLimit = 256;
+
     /// <summary>
     /// C ← α·op(A)·op(B) + β·C (row-major; op(X) = X, or Xᵀ read in place when the trans flag is set).
     /// op(A) is m×k, op(B) is k×n, C is m×n. When β = 0, C's previous contents are ignored (NaN-safe);
@@ -65,21 +68,22 @@ public static class Gemm
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
     {
         Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
-        Run(BestKernel, Environment.ProcessorCount, useVectorPaths: true,
+        Run(BestKernel, Environment.ProcessorCount, shortcuts: true,
             transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     /// <summary>
-    /// <see cref="Multiply"/> with the kernel width, the thread count and the matrix·vector shortcut chosen by the
-    /// caller (tests use it to exercise every path on any machine; a width the hardware lacks runs emulated, slowly).
+    /// <see cref="Multiply"/> with the kernel width, the thread count and the shortcuts chosen by the caller (tests use
+    /// it to exercise every path on any machine; a width the hardware lacks runs emulated, slowly). With
+    /// <paramref name="shortcuts"/> false, tiny products and matrix·vector shapes also go through the packed kernel.
     /// </summary>
-    internal static void MultiplyWith(GemmKernel kernel, int maxThreads, bool useVectorPaths,
+    internal static void MultiplyWith(GemmKernel kernel, int maxThreads, bool shortcuts,
         bool transA, bool transB, int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
     {
         Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
-        Run(kernel, maxThreads, useVectorPaths, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        Run(kernel, maxThreads, shortcuts, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     private static void Validate(bool transA, bool transB, int m, int n, int k,
@@ -115,7 +119,7 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Run(GemmKernel kernel, int maxThreads, bool useVectorPaths,
+    private static unsafe void Run(GemmKernel kernel, int maxThreads, bool shortcuts,
         bool transA, bool transB, int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
     {
@@ -125,7 +129,7 @@ public static class Gemm
             ScaleC(m, n, beta, c, ldc);
             return;
         }
-        if (useVectorPaths && (m == 1 || n == 1))
+        if (shortcuts && (m == 1 || n == 1))
         {
             GemmVector.Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
@@ -135,6 +139,11 @@ public static class Gemm
         fixed (double* pc = c)
         {
             var operands = new GemmOperands(transA, transB, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            if (shortcuts && (long)m * n * k <= SmallProductLimit)
+            {
+                Small(operands, m, n);
+                return;
+            }
             switch (kernel)
             {
                 case GemmKernel.Vector512:
@@ -173,6 +182,30 @@ public static class Gemm
         }
         var job = new GemmPanelJob<TL, TV>(g, m, n, splitN, splitN ? nr : GemmPacked.MR, tiles, parts);
         Parallel.For(0, parts, job.Run);
+    }
+
+    /// <summary>
+    /// Tiny products (m·n·k ≤ <see cref="SmallProductLimit"/>) are computed directly, one dot product per element:
+    /// renting and packing buffers would cost more than the arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Small(in GemmOperands g, int m, int n)
+    {
+        // op(A)[i, p] = a[i·aRow + p·aCol], op(B)[p, j] = b[p·bRow + j·bCol].
+        nint aRow = g.TransA ? 1 : g.Lda, aCol = g.TransA ? g.Lda : 1;
+        nint bRow = g.TransB ? 1 : g.Ldb, bCol = g.TransB ? g.Ldb : 1;
+        for (int i = 0; i < m; i++)
+        {
+            double* ai = g.A + i * aRow;
+            double* ci = g.C + i * g.Ldc;
+            for (int j = 0; j < n; j++)
+            {
+                double* bj = g.B + j * bCol;
+                double sum = 0;
+                for (int p = 0; p < g.K; p++) sum += ai[p * aCol] * bj[p * bRow];
+                ci[j] = g.Beta == 0.0 ? g.Alpha * sum : g.Alpha * sum + g.Beta * ci[j];
+            }
+        }
     }
 
     /// <summary>C ← β·C over an m×n block (β = 0 writes zeros without reading C).</summary>

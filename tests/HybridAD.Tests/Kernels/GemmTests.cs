@@ -74,13 +74,13 @@ public class GemmTests
             return (expected, scale);
         }
 
-        public double[] Run(GemmKernel? kernel = null, int threads = 1, bool vectorPaths = true)
+        public double[] Run(GemmKernel? kernel = null, int threads = 1, bool shortcuts = true)
         {
             var c = (double[])C0.Clone();
             if (kernel is null)
                 Gemm.Multiply(TransA, TransB, M, N, K, Alpha, A, Lda, B, Ldb, Beta, c, Ldc);
             else
-                Gemm.MultiplyWith(kernel.Value, threads, vectorPaths, TransA, TransB, M, N, K, Alpha, A, Lda, B, Ldb, Beta, c, Ldc);
+                Gemm.MultiplyWith(kernel.Value, threads, shortcuts, TransA, TransB, M, N, K, Alpha, A, Lda, B, Ldb, Beta, c, Ldc);
             return c;
         }
 
@@ -111,6 +111,18 @@ public class GemmTests
         }
     }
 
+    /// <summary>Every kernel width, with the shortcuts (tiny direct loop, matrix·vector path) on and off, and the
+    /// public entry point.</summary>
+    private static void AssertAllPathsMatch(Problem p)
+    {
+        foreach (var kernel in Kernels)
+        {
+            AssertMatches(p, p.Run(kernel, threads: 1, shortcuts: true), $"{kernel}");
+            AssertMatches(p, p.Run(kernel, threads: 1, shortcuts: false), $"{kernel} (packed only)");
+        }
+        AssertMatches(p, p.Run(), "public entry");
+    }
+
     private static IEnumerable<(bool, bool)> Transposes() => [(false, false), (true, false), (false, true), (true, true)];
 
     /// <summary>Sizes at the micro-tile and block edges of every kernel (MR = 6; NR = 2, 8, 16; MC = 96;
@@ -131,13 +143,7 @@ public class GemmTests
         foreach (var (ta, tb) in Transposes())
         {
             var p = new Problem(seed++, ta, tb, m, n, k, alpha: 1.0, beta: 0.0);
-            foreach (var kernel in Kernels)
-            {
-                AssertMatches(p, p.Run(kernel, threads: 1, vectorPaths: true), kernel.ToString());
-                if (m == 1 || n == 1)
-                    AssertMatches(p, p.Run(kernel, threads: 1, vectorPaths: false), kernel + " (packed, no vector path)");
-            }
-            AssertMatches(p, p.Run(), "public entry");
+            AssertAllPathsMatch(p);
         }
     }
 
@@ -154,10 +160,7 @@ public class GemmTests
         foreach (var (m, n, k) in new[] { (17, 19, 23), (6, 8, 300), (1, 9, 7), (9, 1, 7), (40, 3, 1), (3, 3, 0) })
             foreach (var (ta, tb) in Transposes())
             {
-                var p = new Problem(seed++, ta, tb, m, n, k, alpha, beta);
-                foreach (var kernel in Kernels)
-                    AssertMatches(p, p.Run(kernel), $"{kernel}");
-                AssertMatches(p, p.Run(), "public entry");
+                AssertAllPathsMatch(new Problem(seed++, ta, tb, m, n, k, alpha, beta));
             }
     }
 
@@ -170,12 +173,7 @@ public class GemmTests
             foreach (var (ta, tb) in Transposes())
                 foreach (var (alpha, beta) in new[] { (1.0, 0.0), (0.5, -2.0) })
                 {
-                    var p = new Problem(seed++, ta, tb, m, n, k, alpha, beta, padA: 3, padB: 5, padC: 2);
-                    foreach (var kernel in Kernels)
-                    {
-                        AssertMatches(p, p.Run(kernel, vectorPaths: true), $"{kernel}");
-                        AssertMatches(p, p.Run(kernel, vectorPaths: false), $"{kernel} packed");
-                    }
+                    AssertAllPathsMatch(new Problem(seed++, ta, tb, m, n, k, alpha, beta, padA: 3, padB: 5, padC: 2));
                 }
     }
 
@@ -189,13 +187,14 @@ public class GemmTests
                 {
                     var p = new Problem(seed++, ta, tb, m, n, k, alpha, beta: 0.0, padC: 1, nanC: true);
                     foreach (var kernel in Kernels)
-                    {
-                        double[] c = p.Run(kernel);
-                        AssertMatches(p, c, $"{kernel}");
-                        for (int i = 0; i < m; i++)
-                            for (int j = 0; j < n; j++)
-                                Assert.False(double.IsNaN(c[i * p.Ldc + j]), $"{kernel} {p}: NaN leaked into C[{i},{j}]");
-                    }
+                        foreach (bool shortcuts in new[] { true, false })
+                        {
+                            double[] c = p.Run(kernel, shortcuts: shortcuts);
+                            AssertMatches(p, c, $"{kernel}");
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < n; j++)
+                                    Assert.False(double.IsNaN(c[i * p.Ldc + j]), $"{kernel} {p}: NaN leaked into C[{i},{j}]");
+                        }
                 }
     }
 
@@ -248,7 +247,7 @@ public class GemmTests
     [InlineData(150, 130, 70)]  // wide enough to split along n
     [InlineData(300, 20, 200)]  // tall: split along m
     [InlineData(64, 64, 1000)]  // small C, long k
-    [InlineData(97, 2100, 9)]   // n beyond one NC panel
+    [InlineData(50, 2100, 9)]   // n beyond one NC panel
     public void ParallelPath_BitIdenticalToSingleThread_AndMatchesReference(int m, int n, int k)
     {
         Assert.True((double)m * n * k >= Gemm.ParallelThreshold, "the case must be large enough to run in parallel");
