@@ -44,6 +44,8 @@ public static class Gemm
     /// <summary>Products with m·n·k at most this are computed directly (no packing).</summary>
     internal const long SmallProductLimit = 256;
 
+    internal static bool UseShared = Environment.GetEnvironmentVariable("GSHARED") != "0";
+
     /// <summary>
     /// C ← α·op(A)·op(B) + β·C (row-major; op(X) = X, or Xᵀ read in place when the trans flag is set).
     /// op(A) is m×k, op(B) is k×n, C is m×n. When β = 0, C's previous contents are ignored (NaN-safe);
@@ -160,28 +162,48 @@ public static class Gemm
     }
 
     /// <summary>
-    /// Runs the packed GEMM on one thread, or splits C into independent panels (along n when it has at least as
-    /// many micro-tile columns as rows, else along m; panel edges on micro-tile boundaries) run in parallel.
-    /// Each panel packs its own operands, so the panels share nothing and need no synchronisation.
+    /// Runs the packed GEMM on the threads its <see cref="Plan"/> chooses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Partition<TL, TV>(in GemmOperands g, int m, int n, int maxThreads)
         where TL : struct, IGemmLanes<TV> where TV : unmanaged
     {
         int nr = GemmPacked.NR<TL, TV>();
-        double work = (double)m * n * g.K;
+        var (schedule, parts) = Plan(m, n, g.K, nr, maxThreads);
+        switch (schedule)
+        {
+            case GemmSchedule.SharedB:
+                GemmSharedJob<TL, TV>.Run(g, m, n, parts);
+                break;
+            case GemmSchedule.ColumnPanels:
+            case GemmSchedule.RowPanels:
+                bool splitN = schedule == GemmSchedule.ColumnPanels;
+                int unit = splitN ? nr : GemmPacked.MR;
+                var job = new GemmPanelJob<TL, TV>(g, m, n, splitN, unit, ((splitN ? n : m) + unit - 1) / unit, parts);
+                Parallel.For(0, parts, job.Run);
+                break;
+            default:
+                GemmPacked.Block<TL, TV>(g, 0, m, 0, n);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// How a packed product runs: on one thread below <see cref="ParallelThreshold"/> multiply-adds (splitting would
+    /// cost more than it saves); with a shared packed B and row blocks handed out dynamically when C has at least two
+    /// micro-tile rows per thread (<see cref="GemmSharedJob{TL, TV}"/>); otherwise as independent column panels
+    /// (or row panels when C is taller than wide) that pack their own operands.
+    /// </summary>
+    internal static (GemmSchedule Schedule, int Parts) Plan(int m, int n, int k, int nr, int maxThreads)
+    {
+        double work = (double)m * n * k;
         int tilesM = (m + GemmPacked.MR - 1) / GemmPacked.MR;
         int tilesN = (n + nr - 1) / nr;
-        bool splitN = tilesN >= tilesM;
-        int tiles = splitN ? tilesN : tilesM;
-        int parts = work < ParallelThreshold ? 1 : Math.Min(Math.Min(maxThreads, tiles), (int)(work / (ParallelThreshold / 2)));
-        if (parts <= 1)
-        {
-            GemmPacked.Block<TL, TV>(g, 0, m, 0, n);
-            return;
-        }
-        var job = new GemmPanelJob<TL, TV>(g, m, n, splitN, splitN ? nr : GemmPacked.MR, tiles, parts);
-        Parallel.For(0, parts, job.Run);
+        int parts = work < ParallelThreshold ? 1
+            : Math.Min(Math.Min(maxThreads, Math.Max(tilesM, tilesN)), (int)(work / (ParallelThreshold / 2)));
+        if (parts <= 1) return (GemmSchedule.SingleThread, 1);
+        if (UseShared && tilesM >= 2 * parts) return (GemmSchedule.SharedB, parts);
+        return tilesN >= tilesM ? (GemmSchedule.ColumnPanels, Math.Min(parts, tilesN)) : (GemmSchedule.RowPanels, Math.Min(parts, tilesM));
     }
 
     /// <summary>
@@ -219,6 +241,22 @@ public static class Gemm
             else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
         }
     }
+}
+
+/// <summary>How <see cref="Gemm"/> spreads a packed product over threads (see <see cref="Gemm.Plan"/>).</summary>
+internal enum GemmSchedule
+{
+    /// <summary>One thread.</summary>
+    SingleThread,
+
+    /// <summary>B packed once per slice by all threads, row blocks of C handed out dynamically.</summary>
+    SharedB,
+
+    /// <summary>Independent column panels of C, each packing its own operands.</summary>
+    ColumnPanels,
+
+    /// <summary>Independent row panels of C, each packing its own operands.</summary>
+    RowPanels,
 }
 
 /// <summary>Which micro-kernel width <see cref="Gemm"/> runs.</summary>

@@ -59,7 +59,7 @@ internal static unsafe class GemmPacked
     public const int NC = 2048;
 
     /// <summary>Packing buffers are aligned to a cache line so vector loads never split lines.</summary>
-    private const int AlignDoubles = 8;
+    internal const int AlignDoubles = 8;
 
     /// <summary>Columns of the register tile for lane type TL: two vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -116,7 +116,7 @@ internal static unsafe class GemmPacked
 
     /// <summary>The macro-kernel: all MR×NR tiles of an mc×nc block of C from packed A (mc×kc) and B (kc×nc).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Macro<TL, TV>(int mc, int nc, int kc, double* packedA, double* packedB, double* c, nint ldc,
+    internal static void Macro<TL, TV>(int mc, int nc, int kc, double* packedA, double* packedB, double* c, nint ldc,
         double alpha, double beta)
         where TL : struct, IGemmLanes<TV> where TV : unmanaged
     {
@@ -356,9 +356,9 @@ internal static unsafe class GemmPacked
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+    internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double* AlignUp(double* p) =>
+    internal static double* AlignUp(double* p) =>
         (double*)(((nuint)p + (AlignDoubles * sizeof(double) - 1)) & ~(nuint)(AlignDoubles * sizeof(double) - 1));
 }

@@ -244,13 +244,16 @@ public class GemmTests
     }
 
     [Theory]
-    [InlineData(150, 130, 70)]  // wide enough to split along n
-    [InlineData(300, 20, 200)]  // tall: split along m
-    [InlineData(64, 64, 1000)]  // small C, long k
-    [InlineData(50, 2100, 9)]   // n beyond one NC panel
-    public void ParallelPath_BitIdenticalToSingleThread_AndMatchesReference(int m, int n, int k)
+    [InlineData(150, 130, 70, nameof(GemmSchedule.SharedB))]
+    [InlineData(300, 20, 200, nameof(GemmSchedule.SharedB))]     // tall and narrow
+    [InlineData(64, 64, 1000, nameof(GemmSchedule.SharedB))]     // small C, long k (4 k-slices)
+    [InlineData(50, 2100, 9, nameof(GemmSchedule.SharedB))]      // n beyond one NC panel
+    [InlineData(12, 400, 200, nameof(GemmSchedule.ColumnPanels))] // too few rows for row blocks
+    [InlineData(7, 300, 450, nameof(GemmSchedule.ColumnPanels))]  // a partial micro-tile row
+    [InlineData(18, 9, 20000, nameof(GemmSchedule.RowPanels))]    // 3 tile rows, 2 tile columns, long k
+    public void ParallelPath_BitIdenticalToSingleThread_AndMatchesReference(int m, int n, int k, string schedule)
     {
-        Assert.True((double)m * n * k >= Gemm.ParallelThreshold, "the case must be large enough to run in parallel");
+        Assert.Equal((Enum.Parse<GemmSchedule>(schedule), 2), Gemm.Plan(m, n, k, nr: 8, maxThreads: 2));
         int seed = 11;
         foreach (var (ta, tb) in Transposes())
         {
@@ -267,6 +270,17 @@ public class GemmTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void Plan_SplitsOnlyLargeProducts_AndPicksTheScheduleByShape()
+    {
+        Assert.Equal((GemmSchedule.SingleThread, 1), Gemm.Plan(64, 64, 64, 8, maxThreads: 2));
+        Assert.Equal((GemmSchedule.SingleThread, 1), Gemm.Plan(512, 512, 512, 8, maxThreads: 1));
+        Assert.Equal((GemmSchedule.SharedB, 2), Gemm.Plan(512, 512, 512, 8, maxThreads: 2));
+        Assert.Equal((GemmSchedule.SharedB, 8), Gemm.Plan(512, 512, 512, 8, maxThreads: 8));
+        Assert.Equal((GemmSchedule.ColumnPanels, 2), Gemm.Plan(6, 4096, 4096, 8, maxThreads: 2));
+        Assert.Equal((GemmSchedule.RowPanels, 3), Gemm.Plan(18, 8, 100000, 8, maxThreads: 4)); // 3 tile rows, 1 tile column: 3 parts
     }
 
     [Fact]
