@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace HybridAD.Kernels;
@@ -251,7 +252,24 @@ internal static unsafe class GemmPacked
                 if (rows == MR)
                 {
                     double* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
-                    for (int p = 0; p < kc; p++)
+                    int p = 0;
+                    if (Avx.IsSupported)
+                    {
+                        // Four k-steps at a time: a 4×4 transpose for rows 0–3 and 2×2 ones for rows 4–5.
+                        for (; p + 4 <= kc; p += 4)
+                        {
+                            Transpose4x4(Avx.LoadVector256(r0 + p), Avx.LoadVector256(r1 + p), Avx.LoadVector256(r2 + p),
+                                Avx.LoadVector256(r3 + p), d, MR);
+                            Vector256<double> v4 = Avx.LoadVector256(r4 + p), v5 = Avx.LoadVector256(r5 + p);
+                            Vector256<double> even = Avx.UnpackLow(v4, v5), odd = Avx.UnpackHigh(v4, v5);
+                            Sse2.Store(d + 4, even.GetLower());
+                            Sse2.Store(d + MR + 4, odd.GetLower());
+                            Sse2.Store(d + 2 * MR + 4, even.GetUpper());
+                            Sse2.Store(d + 3 * MR + 4, odd.GetUpper());
+                            d += 4 * MR;
+                        }
+                    }
+                    for (; p < kc; p++)
                     {
                         d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
                         d += MR;
@@ -339,6 +357,25 @@ internal static unsafe class GemmPacked
             {
                 // op(B)[p, j] = b[j·ldb + p]: column j of the panel is a contiguous run of stored row j.
                 double* s = b + (j0 + jr) * ldb + p0;
+                if (Avx.IsSupported && cols == nr && nr % 4 == 0)
+                {
+                    // Full panel: 4×4 transposes of (4 stored rows) × (4 k-steps), then a scalar tail in k.
+                    int kc4 = kc & ~3;
+                    for (int j4 = 0; j4 < nr; j4 += 4)
+                    {
+                        double* s0 = s + j4 * ldb, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+                        double* dj = d + j4;
+                        for (int p = 0; p < kc4; p += 4)
+                            Transpose4x4(Avx.LoadVector256(s0 + p), Avx.LoadVector256(s1 + p), Avx.LoadVector256(s2 + p),
+                                Avx.LoadVector256(s3 + p), dj + (nint)p * nr, nr);
+                        for (int p = kc4; p < kc; p++)
+                        {
+                            double* dp = dj + (nint)p * nr;
+                            dp[0] = s0[p]; dp[1] = s1[p]; dp[2] = s2[p]; dp[3] = s3[p];
+                        }
+                    }
+                    continue;
+                }
                 int j = 0;
                 for (; j < cols; j++)
                 {
@@ -353,6 +390,22 @@ internal static unsafe class GemmPacked
                 }
             }
         }
+    }
+
+    /// <summary>Stores the transpose of the 4×4 block with rows r0..r3: column q (= r0[q], r1[q], r2[q], r3[q])
+    /// goes to dst + q·stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(Vector256<double> r0, Vector256<double> r1, Vector256<double> r2, Vector256<double> r3,
+        double* dst, nint stride)
+    {
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1);  // r0[0] r1[0] r0[2] r1[2]
+        Vector256<double> t1 = Avx.UnpackHigh(r0, r1); // r0[1] r1[1] r0[3] r1[3]
+        Vector256<double> t2 = Avx.UnpackLow(r2, r3);
+        Vector256<double> t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Store(dst, Avx.Permute2x128(t0, t2, 0x20));
+        Avx.Store(dst + stride, Avx.Permute2x128(t1, t3, 0x20));
+        Avx.Store(dst + 2 * stride, Avx.Permute2x128(t0, t2, 0x31));
+        Avx.Store(dst + 3 * stride, Avx.Permute2x128(t1, t3, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
