@@ -44,7 +44,6 @@ public static class Gemm
     /// <summary>Products with m·n·k at most this are computed directly (no packing).</summary>
     internal const long SmallProductLimit = 256;
 
-    internal static bool UseShared = Environment.GetEnvironmentVariable("GSHARED") != "0";
 
     /// <summary>
     /// C ← α·op(A)·op(B) + β·C (row-major; op(X) = X, or Xᵀ read in place when the trans flag is set).
@@ -162,7 +161,7 @@ public static class Gemm
     }
 
     /// <summary>
-    /// Runs the packed GEMM on the threads its <see cref="Plan"/> chooses.
+    /// Runs the packed GEMM on one thread or as parallel panels, as <see cref="Plan"/> chooses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Partition<TL, TV>(in GemmOperands g, int m, int n, int maxThreads)
@@ -172,9 +171,6 @@ public static class Gemm
         var (schedule, parts) = Plan(m, n, g.K, nr, maxThreads);
         switch (schedule)
         {
-            case GemmSchedule.SharedB:
-                GemmSharedJob<TL, TV>.Run(g, m, n, parts);
-                break;
             case GemmSchedule.ColumnPanels:
             case GemmSchedule.RowPanels:
                 bool splitN = schedule == GemmSchedule.ColumnPanels;
@@ -190,9 +186,11 @@ public static class Gemm
 
     /// <summary>
     /// How a packed product runs: on one thread below <see cref="ParallelThreshold"/> multiply-adds (splitting would
-    /// cost more than it saves); with a shared packed B and row blocks handed out dynamically when C has at least two
-    /// micro-tile rows per thread (<see cref="GemmSharedJob{TL, TV}"/>); otherwise as independent column panels
-    /// (or row panels when C is taller than wide) that pack their own operands.
+    /// cost more than it saves); otherwise as independent panels of C, one per thread, split along n when C has at
+    /// least as many micro-tile columns as rows, else along m, on micro-tile boundaries. Each panel packs its own
+    /// operands, so the threads share nothing and join once per call: packing is O(n²) per thread against O(n³/threads)
+    /// arithmetic, and one fork-join per call holds up best when the machine is shared (measured against a variant that
+    /// packs B once per k-slice for all threads and hands out row blocks, which needs two fork-joins per k-slice).
     /// </summary>
     internal static (GemmSchedule Schedule, int Parts) Plan(int m, int n, int k, int nr, int maxThreads)
     {
@@ -202,7 +200,6 @@ public static class Gemm
         int parts = work < ParallelThreshold ? 1
             : Math.Min(Math.Min(maxThreads, Math.Max(tilesM, tilesN)), (int)(work / (ParallelThreshold / 2)));
         if (parts <= 1) return (GemmSchedule.SingleThread, 1);
-        if (UseShared && tilesM >= 2 * parts) return (GemmSchedule.SharedB, parts);
         return tilesN >= tilesM ? (GemmSchedule.ColumnPanels, Math.Min(parts, tilesN)) : (GemmSchedule.RowPanels, Math.Min(parts, tilesM));
     }
 
@@ -248,9 +245,6 @@ internal enum GemmSchedule
 {
     /// <summary>One thread.</summary>
     SingleThread,
-
-    /// <summary>B packed once per slice by all threads, row blocks of C handed out dynamically.</summary>
-    SharedB,
 
     /// <summary>Independent column panels of C, each packing its own operands.</summary>
     ColumnPanels,

@@ -244,13 +244,14 @@ public class GemmTests
     }
 
     [Theory]
-    [InlineData(150, 130, 70, nameof(GemmSchedule.SharedB))]
-    [InlineData(300, 20, 200, nameof(GemmSchedule.SharedB))]     // tall and narrow
-    [InlineData(64, 64, 1000, nameof(GemmSchedule.SharedB))]     // small C, long k (4 k-slices)
-    [InlineData(50, 2100, 9, nameof(GemmSchedule.SharedB))]      // n beyond one NC panel
-    [InlineData(12, 400, 200, nameof(GemmSchedule.ColumnPanels))] // too few rows for row blocks
-    [InlineData(7, 300, 450, nameof(GemmSchedule.ColumnPanels))]  // a partial micro-tile row
-    [InlineData(18, 9, 20000, nameof(GemmSchedule.RowPanels))]    // 3 tile rows, 2 tile columns, long k
+    [InlineData(150, 130, 70, nameof(GemmSchedule.RowPanels))]     // 25 tile rows, 17 tile columns
+    [InlineData(300, 20, 200, nameof(GemmSchedule.RowPanels))]     // tall and narrow
+    [InlineData(64, 64, 1000, nameof(GemmSchedule.RowPanels))]     // small C, long k (4 k-slices)
+    [InlineData(50, 2100, 9, nameof(GemmSchedule.ColumnPanels))]   // n beyond one NC panel
+    [InlineData(12, 400, 200, nameof(GemmSchedule.ColumnPanels))]
+    [InlineData(7, 300, 450, nameof(GemmSchedule.ColumnPanels))]   // a partial micro-tile row
+    [InlineData(18, 9, 20000, nameof(GemmSchedule.RowPanels))]     // 3 tile rows, 2 tile columns, long k
+    [InlineData(131, 137, 139, nameof(GemmSchedule.RowPanels))]    // primes: 22 tile rows, 18 tile columns
     public void ParallelPath_BitIdenticalToSingleThread_AndMatchesReference(int m, int n, int k, string schedule)
     {
         Assert.Equal((Enum.Parse<GemmSchedule>(schedule), 2), Gemm.Plan(m, n, k, nr: 8, maxThreads: 2));
@@ -277,8 +278,10 @@ public class GemmTests
     {
         Assert.Equal((GemmSchedule.SingleThread, 1), Gemm.Plan(64, 64, 64, 8, maxThreads: 2));
         Assert.Equal((GemmSchedule.SingleThread, 1), Gemm.Plan(512, 512, 512, 8, maxThreads: 1));
-        Assert.Equal((GemmSchedule.SharedB, 2), Gemm.Plan(512, 512, 512, 8, maxThreads: 2));
-        Assert.Equal((GemmSchedule.SharedB, 8), Gemm.Plan(512, 512, 512, 8, maxThreads: 8));
+        Assert.Equal((GemmSchedule.RowPanels, 2), Gemm.Plan(512, 512, 512, 8, maxThreads: 2)); // 86 tile rows, 64 tile columns
+        Assert.Equal((GemmSchedule.RowPanels, 8), Gemm.Plan(512, 512, 512, 8, maxThreads: 8));
+        Assert.Equal((GemmSchedule.ColumnPanels, 2), Gemm.Plan(384, 512, 512, 8, maxThreads: 2)); // 64 tile rows, 64 tile columns
+        Assert.Equal((GemmSchedule.RowPanels, 2), Gemm.Plan(1024, 64, 64, 8, maxThreads: 2));
         Assert.Equal((GemmSchedule.ColumnPanels, 2), Gemm.Plan(6, 4096, 4096, 8, maxThreads: 2));
         Assert.Equal((GemmSchedule.RowPanels, 3), Gemm.Plan(18, 8, 100000, 8, maxThreads: 4)); // 3 tile rows, 1 tile column: 3 parts
     }
