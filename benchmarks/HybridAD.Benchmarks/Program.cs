@@ -1,5 +1,12 @@
 using System.Diagnostics;
+using BenchmarkDotNet.Running;
 using HybridAD;
+using HybridAD.Benchmarks;
+
+// `-- gemm-vs-openblas [sizes]`: quick alternating GEMM comparison; any other arguments go to BenchmarkDotNet
+// (e.g. `-- --filter '*GemmBenchmarks*'`); no arguments: the quick Rosenbrock timing below.
+if (args.Length > 0 && args[0] == "gemm-vs-openblas") { GemmVersusOpenBlas.Run(args[1..]); return; }
+if (args.Length > 0) { BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args); return; }
 
 int n = 100000;
 var x = new double[n];
