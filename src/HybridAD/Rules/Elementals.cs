@@ -217,6 +217,8 @@ public static class Elementals
             c == 0 ? T.Const(0) : T.Const(c) * T.Pow(x, c - 1);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.25, 3);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi)? ParameterDomain => (-3, 3);
     }
 
     /// <summary>√x; ∂ = 1/(2y), +∞ at 0 (the one-sided limit).</summary>
