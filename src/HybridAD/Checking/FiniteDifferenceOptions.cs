@@ -17,9 +17,11 @@ public enum FiniteDifferenceMethod
     /// Richardson extrapolation of central differences (Ridders' method): D(h₀), D(h₀/2), D(h₀/4), … are
     /// combined in a Neville tableau T[i, j] = T[i, j−1] + (T[i, j−1] − T[i−1, j−1]) / (4ʲ − 1), each column
     /// cancelling the next even power of h from the error expansion D(h) = f′ + c₂h² + c₄h⁴ + …; the entry with
-    /// the smallest estimated error is returned, and the tableau stops when the error grows. Typically
-    /// 10⁻¹²–10⁻¹⁰ relative, at 2·<see cref="FiniteDifferenceOptions.RichardsonLevels"/> evaluations per
-    /// direction at most. The initial step is h₀ = s·max(|xᵢ|, 1) with s = 10⁻³.
+    /// the smallest estimated error is returned, and the tableau stops when the error grows. A tableau that
+    /// has not converged (estimated error above 10⁻¹⁰·max(1, |value|), typically because f curves strongly
+    /// over h₀) is retried from h₀/10 and h₀/100, keeping the best. Typically 10⁻¹²–10⁻¹⁰ relative, at
+    /// 2·<see cref="FiniteDifferenceOptions.RichardsonLevels"/> evaluations per direction (three times that at
+    /// most). The initial step is h₀ = s·max(|xᵢ|, 1) with s = 10⁻³.
     /// </summary>
     Richardson,
 }

@@ -122,8 +122,8 @@ public static class FiniteDifferences
 /// smallest difference the step can resolve) and, for Richardson, the tableau's error estimate.</summary>
 internal readonly record struct FdEstimate(double[] Value, double[] RoundingFloor, double[] ErrorEstimate);
 
-/// <summary>A finite-difference Jacobian with per-entry rounding floors.</summary>
-internal readonly record struct FdJacobian(double[,] Value, double[,] RoundingFloor);
+/// <summary>A finite-difference Jacobian with per-entry rounding floors and error estimates.</summary>
+internal readonly record struct FdJacobian(double[,] Value, double[,] RoundingFloor, double[,] ErrorEstimate);
 
 /// <summary>
 /// The finite-difference engine on plain double functions f : ℝⁿ → ℝᵐ (outputs flattened). Everything public —
@@ -166,11 +166,15 @@ internal static class FdCore
     }
 
     /// <summary>∂f/∂x_axis (all outputs).</summary>
-    internal static FdEstimate Axis(Func<double[], double[]> f, double[] x, int axis, FiniteDifferenceOptions o, string op) =>
-        Estimate(f, x, null, axis, o.EffectiveStepScale * Math.Max(Math.Abs(x[axis]), 1), o, op);
+    /// <remarks>The optional <c>noise</c> is the absolute rounding noise of each output of f when the caller
+    /// knows it better than ε·|f| (e.g. from cancellation inside f); it raises the rounding floor.</remarks>
+    internal static FdEstimate Axis(Func<double[], double[]> f, double[] x, int axis, FiniteDifferenceOptions o, string op,
+        double[]? noise = null) =>
+        Estimate(f, x, null, axis, o.EffectiveStepScale * Math.Max(Math.Abs(x[axis]), 1), o, op, noise);
 
     /// <summary>J·v (all outputs), stepping t so that no coordinate moves by more than its own step.</summary>
-    internal static FdEstimate Along(Func<double[], double[]> f, double[] x, double[] v, FiniteDifferenceOptions o, string op)
+    internal static FdEstimate Along(Func<double[], double[]> f, double[] x, double[] v, FiniteDifferenceOptions o, string op,
+        double[]? noise = null)
     {
         double t = double.PositiveInfinity;
         for (int i = 0; i < x.Length; i++)
@@ -181,25 +185,31 @@ internal static class FdCore
             int m = Evaluate(f, x, -1, op).Length;
             return new FdEstimate(new double[m], new double[m], new double[m]);
         }
-        return Estimate(f, x, v, -1, o.EffectiveStepScale * t, o, op);
+        return Estimate(f, x, v, -1, o.EffectiveStepScale * t, o, op, noise);
     }
 
     /// <summary>The full Jacobian, column by column.</summary>
-    internal static FdJacobian Jacobian(Func<double[], double[]> f, double[] x, FiniteDifferenceOptions o, string op)
+    internal static FdJacobian Jacobian(Func<double[], double[]> f, double[] x, FiniteDifferenceOptions o, string op,
+        double[]? noise = null)
     {
-        double[,]? jac = null, floor = null;
+        double[,]? jac = null, floor = null, error = null;
         for (int j = 0; j < x.Length; j++)
         {
-            FdEstimate col = Axis(f, x, j, o, op);
+            FdEstimate col = Axis(f, x, j, o, op, noise);
             jac ??= new double[col.Value.Length, x.Length];
             floor ??= new double[col.Value.Length, x.Length];
+            error ??= new double[col.Value.Length, x.Length];
+            if (col.Value.Length != jac.GetLength(0))
+                throw new InvalidOperationException(
+                    $"{op}: f returned {col.Value.Length} outputs at one point and {jac.GetLength(0)} at another; expected a fixed output count.");
             for (int i = 0; i < col.Value.Length; i++)
             {
                 jac[i, j] = col.Value[i];
                 floor[i, j] = col.RoundingFloor[i];
+                error[i, j] = col.ErrorEstimate[i];
             }
         }
-        return new FdJacobian(jac!, floor!);
+        return new FdJacobian(jac!, floor!, error!);
     }
 
     private static double[] Evaluate(Func<double[], double[]> f, double[] x, int expected, string op)
@@ -214,7 +224,7 @@ internal static class FdCore
     /// <summary>One central difference at step t along v (or along the coordinate <paramref name="axis"/>):
     /// the estimate and its rounding floor per output.</summary>
     private static (double[] D, double[] Floor) Central(Func<double[], double[]> f, double[] x, double[]? v, int axis,
-        double t, ref int m, string op)
+        double t, ref int m, string op, double[]? noise)
     {
         var xp = (double[])x.Clone();
         var xm = (double[])x.Clone();
@@ -242,23 +252,23 @@ internal static class FdCore
         for (int k = 0; k < m; k++)
         {
             d[k] = (fp[k] - fm[k]) / denominator;
-            floor[k] = 2 * Eps * Math.Max(Math.Abs(fp[k]), Math.Abs(fm[k])) / denominator;
+            floor[k] = 2 * Math.Max(Eps * Math.Max(Math.Abs(fp[k]), Math.Abs(fm[k])), noise is null || k >= noise.Length ? 0 : noise[k]) / denominator;
         }
         return (d, floor);
     }
 
     private static FdEstimate Estimate(Func<double[], double[]> f, double[] x, double[]? v, int axis, double h0,
-        FiniteDifferenceOptions o, string op)
+        FiniteDifferenceOptions o, string op, double[]? noise)
     {
         int m = -1;
         if (o.Method == FiniteDifferenceMethod.Central)
         {
-            var (d, floor) = Central(f, x, v, axis, h0, ref m, op);
+            var (d, floor) = Central(f, x, v, axis, h0, ref m, op, noise);
             var unknown = new double[m];
             Array.Fill(unknown, double.NaN);
             return new FdEstimate(d, floor, unknown);
         }
-        return Ridders(f, x, v, axis, h0, o.RichardsonLevels, op);
+        return Ridders(f, x, v, axis, h0, o.RichardsonLevels, op, noise);
     }
 
     /// <summary>
@@ -269,7 +279,38 @@ internal static class FdCore
     /// tableau at the next, smaller step.
     /// </summary>
     private static FdEstimate Ridders(Func<double[], double[]> f, double[] x, double[]? v, int axis, double h0,
-        int levels, string op)
+        int levels, string op, double[]? noise)
+    {
+        // A tableau that has not converged (its error estimate is large: f curves too much over h₀) is retried
+        // from h₀/10 and h₀/100; each output keeps the estimate with the smallest error.
+        FdEstimate result = RiddersTableau(f, x, v, axis, h0, levels, op, noise);
+        for (int retry = 1; retry <= 2; retry++)
+        {
+            bool converged = true;
+            for (int k = 0; k < result.Value.Length; k++)
+                converged &= result.ErrorEstimate[k] <= RetryThreshold * Math.Max(1, Math.Abs(result.Value[k]));
+            if (converged) break;
+            h0 /= 10;
+            FdEstimate smaller = RiddersTableau(f, x, v, axis, h0, levels, op, noise);
+            for (int k = 0; k < result.Value.Length; k++)
+            {
+                if (smaller.ErrorEstimate[k] < result.ErrorEstimate[k] || double.IsNaN(result.ErrorEstimate[k]))
+                {
+                    result.Value[k] = smaller.Value[k];
+                    result.ErrorEstimate[k] = smaller.ErrorEstimate[k];
+                    result.RoundingFloor[k] = smaller.RoundingFloor[k];
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A Richardson estimate whose error estimate exceeds this (relative to max(1, |value|)) is retried
+    /// with a smaller initial step.</summary>
+    private const double RetryThreshold = 1e-10;
+
+    private static FdEstimate RiddersTableau(Func<double[], double[]> f, double[] x, double[]? v, int axis, double h0,
+        int levels, string op, double[]? noise)
     {
         int m = -1;
         double[][]? prev = null;
@@ -280,7 +321,7 @@ internal static class FdCore
         while (rows < levels && attempts < 2 * levels)
         {
             attempts++;
-            var (d, floor) = Central(f, x, v, axis, h, ref m, op);
+            var (d, floor) = Central(f, x, v, axis, h, ref m, op, noise);
             if (prev is null && best.Length == 0)
             {
                 best = (double[])d.Clone();
