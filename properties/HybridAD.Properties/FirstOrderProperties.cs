@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using HybridAD.Checking;
 using HybridAD.Properties.Programs;
 using static HybridAD.Properties.Oracles;
@@ -9,7 +10,7 @@ namespace HybridAD.Properties;
 /// shared values, depth ≤ 8, random points, directions and cotangents). Each fact runs
 /// <see cref="PropertyRunner.Cases"/> cases and fails if some rule was never generated.
 /// </summary>
-public class FirstOrderProperties
+public class FirstOrderProperties(ITestOutputHelper output)
 {
     /// <summary>Forward-mode J·v equals the Richardson-extrapolated central difference of t ↦ f(x + t·v):
     /// |J·v − D| ≤ 10⁻⁶·max(|D|, S) + the difference's rounding floor, S the magnitude scale of J·v. A case
@@ -23,7 +24,8 @@ public class FirstOrderProperties
             FiniteDifferenceOptions? fd = SafeRichardson(p, [p.Direction]);
             if (fd is null) { coverage.Discard(); return; }
             double[] jv = AD.Jvp(p.Run, p.Point, p.Direction).Tangent;
-            FdEstimate reference = FdCore.Along(FdCore.OnDoubles(p.Run), p.Point, p.Direction, fd, "property", p.RoundingNoise());
+            double[] noise = StencilNoise(p, p.Direction, fd, p.RoundingNoise);
+            FdEstimate reference = FdCore.Along(FdCore.OnDoubles(p.Run), p.Point, p.Direction, fd, "property", noise);
             double[] scale = p.AbsoluteTangents(p.Direction);
             for (int k = 0; k < jv.Length; k++)
             {
@@ -36,6 +38,7 @@ public class FirstOrderProperties
                 }
             }
         });
+        output.WriteLine($"{nameof(ForwardDerivativeMatchesRichardsonDifferences)}: {c.Summary()}");
         c.AssertEveryOpCovered(nameof(ForwardDerivativeMatchesRichardsonDifferences));
         Assert.True(c.Discarded <= c.Cases / 100, $"{c.Discarded} of {c.Cases} cases had no safe finite-difference step");
     }
@@ -60,6 +63,7 @@ public class FirstOrderProperties
                 Close($"∂f/∂x{i} reverse vs forward", gradient[i].Value, dy.Value, ModeTolerance * scale, $"scale {scale:E3}");
             }
         });
+        output.WriteLine($"{nameof(ReverseEqualsForward)}: {c.Summary()}");
         c.AssertEveryOpCovered(nameof(ReverseEqualsForward));
     }
 
@@ -84,6 +88,7 @@ public class FirstOrderProperties
             for (int i = 0; i < jtu.Length; i++) right += jtu[i] * p.Direction[i];
             Close("⟨Jᵀ·u, v⟩ vs ⟨u, J·v⟩", right, left, ModeTolerance * magnitude, $"scale {magnitude:E3}");
         });
+        output.WriteLine($"{nameof(AdjointIdentityHolds)}: {c.Summary()}");
         c.AssertEveryOpCovered(nameof(AdjointIdentityHolds));
     }
 
@@ -106,6 +111,7 @@ public class FirstOrderProperties
                     Close($"J[{i},{j}] forward vs reverse", reverse[i, j], forward[i, j], ModeTolerance * scale[i], $"scale {scale[i]:E3}");
             }
         });
+        output.WriteLine($"{nameof(JacobianForwardEqualsReverse)}: {c.Summary()}");
         c.AssertEveryOpCovered(nameof(JacobianForwardEqualsReverse));
     }
 }

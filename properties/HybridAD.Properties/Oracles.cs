@@ -40,6 +40,29 @@ internal static class Oracles
         return null;
     }
 
+    /// <summary>
+    /// The rounding noise of <paramref name="noise"/>(point) over a finite-difference stencil along d: the
+    /// largest of its values at x and x ± t₀·d (t₀ the initial step of <paramref name="fd"/>). At a stationary
+    /// point the centre alone underestimates it (a partial that vanishes at x does not at x ± t).
+    /// </summary>
+    public static double[] StencilNoise(RandomProgram p, double[] d, FiniteDifferenceOptions fd, Func<double[]?, double[]> noise)
+    {
+        double t = double.PositiveInfinity;
+        for (int i = 0; i < d.Length; i++)
+            if (d[i] != 0) t = Math.Min(t, Math.Max(Math.Abs(p.Point[i]), 1) / Math.Abs(d[i]));
+        double[] result = noise(null);
+        if (double.IsPositiveInfinity(t)) return result;
+        t *= fd.EffectiveStepScale;
+        foreach (int sign in (ReadOnlySpan<int>)[1, -1])
+        {
+            var x = new double[d.Length];
+            for (int i = 0; i < x.Length; i++) x[i] = p.Point[i] + sign * t * d[i];
+            double[] n = noise(x);
+            for (int k = 0; k < result.Length; k++) result[k] = Math.Max(result[k], n[k]);
+        }
+        return result;
+    }
+
     public static double[] Axis(int n, int i)
     {
         var e = new double[n];

@@ -29,6 +29,19 @@ internal sealed class Coverage
 
     public void Discard() => Interlocked.Increment(ref _discarded);
 
+    /// <summary>One line for the test log: cases, discards, and the least and most used ops.</summary>
+    public string Summary()
+    {
+        int min = int.MaxValue, max = 0;
+        string minName = "", maxName = "";
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            if (_ops[i] < min) { min = _ops[i]; minName = OpPool.All[i].Name; }
+            if (_ops[i] > max) { max = _ops[i]; maxName = OpPool.All[i].Name; }
+        }
+        return $"{Cases} cases ({Discarded} discarded); each of the {_ops.Length} ops used {min}× ({minName}) to {max}× ({maxName})";
+    }
+
     public int Count(int op) => _ops[op];
 
     /// <summary>Fails unless every op of the pool — every elemental rule and every custom rule — was used.</summary>
@@ -74,9 +87,13 @@ internal static class PropertyRunner
     }
 
     /// <summary>The seed in use: <see cref="SeedVariable"/> if set, else <see cref="DefaultSeed"/>.</summary>
-    public static (ulong Seed, ulong Gamma) Seed()
+    public static (ulong Seed, ulong Gamma) Seed() => ParseSeed(Environment.GetEnvironmentVariable(SeedVariable));
+
+    /// <summary>Parses a <see cref="SeedVariable"/> value: null or empty → the default, <c>random</c>,
+    /// <c>seed</c>, <c>seed,gamma</c> or <c>(seed,gamma)</c> (gamma is made odd).</summary>
+    public static (ulong Seed, ulong Gamma) ParseSeed(string? value)
     {
-        string? s = Environment.GetEnvironmentVariable(SeedVariable)?.Trim();
+        string? s = value?.Trim();
         if (string.IsNullOrEmpty(s)) return DefaultSeed;
         if (s.Equals("random", StringComparison.OrdinalIgnoreCase))
             return ((ulong)Random.Shared.NextInt64(), (ulong)Random.Shared.NextInt64() | 1);

@@ -19,7 +19,8 @@ internal sealed record ProgramShape(int MinInputs, int MaxInputs, int MinOutputs
 /// Generation is deterministic given the <see cref="Random"/> (seeded from FsCheck's seed). Each new node draws
 /// an op uniformly, arguments from the existing nodes (the latest node to build depth, an already-used node to
 /// share a value, or any node), and — when an argument falls outside the op's domain or near one of its
-/// kinks at the point — shifts it by a constant to a random target inside (printed as <c>(t3 + 0.42)</c>).
+/// kinks at the point — shifts it by a constant to a random target inside (printed as <c>(t3 + 0.42)</c>); now
+/// and then it shifts an argument to exactly 0, where rules tend to branch.
 /// Values are kept finite and below <see cref="MaxMagnitude"/> in size.
 /// </remarks>
 internal static class ProgramGenerator
@@ -28,7 +29,7 @@ internal static class ProgramGenerator
     public const double MaxMagnitude = 1e3;
 
     /// <summary>The largest number of operations, at FsCheck size 100.</summary>
-    public const int MaxOperations = 26;
+    public const int MaxOperations = 30;
 
     public static RandomProgram Generate(Random rng, ProgramShape shape, int size)
     {
@@ -54,7 +55,7 @@ internal static class ProgramGenerator
         }
 
         int maxOps = 2 + Math.Clamp(size, 0, 100) * (MaxOperations - 2) / 100;
-        int opCount = rng.Next(1, maxOps + 1);
+        int opCount = rng.Next(Math.Max(1, maxOps / 3), maxOps + 1);
         for (int k = 0; k < opCount; k++)
         {
             Node? node = null;
@@ -95,7 +96,17 @@ internal static class ProgramGenerator
         int m = rng.Next(shape.MinOutputs, shape.MaxOutputs + 1);
         var outputs = new int[m];
         outputs[0] = nodes.Count - 1;
-        for (int i = 1; i < m; i++) outputs[i] = rng.Next(n, nodes.Count);
+        for (int i = 1; i < m; i++)
+        {
+            // Prefer an operation whose value nothing uses yet.
+            int start = rng.Next(n, nodes.Count);
+            outputs[i] = start;
+            for (int q = 0; q < nodes.Count - n; q++)
+            {
+                int k = n + (start - n + q) % (nodes.Count - n);
+                if (uses[k] == 0 && !outputs.AsSpan(0, i).Contains(k)) { outputs[i] = k; break; }
+            }
+        }
         var cotangent = new double[m];
         for (int i = 0; i < m; i++) cotangent[i] = Math.Round(2 * rng.NextDouble() - 1, 3);
 
@@ -110,29 +121,44 @@ internal static class ProgramGenerator
         return program;
     }
 
-    /// <summary>The latest usable node (depth), an already-used node (sharing), or any usable node.</summary>
+    /// <summary>The latest usable node (depth), a value nothing uses yet (so inputs and operations end up
+    /// in the program rather than dead), an already-used node (sharing), or any usable node.</summary>
     private static int PickArgument(Random rng, List<int> depth, List<int> uses)
     {
         double r = rng.NextDouble();
-        if (r < 0.45)
+        if (r < 0.35)
         {
             for (int k = depth.Count - 1; k >= 0; k--)
                 if (depth[k] < MaxDepth) return k;
         }
-        if (r < 0.7)
+        else if (r < 0.6)
         {
-            int start = rng.Next(depth.Count);
-            for (int i = 0; i < depth.Count; i++)
-            {
-                int k = (start + i) % depth.Count;
-                if (uses[k] > 0 && depth[k] < MaxDepth) return k;
-            }
+            int k = FindFrom(rng, depth, k => uses[k] == 0);
+            if (k >= 0) return k;
+        }
+        else if (r < 0.8)
+        {
+            int k = FindFrom(rng, depth, k => uses[k] > 0);
+            if (k >= 0) return k;
         }
         while (true)
         {
             int k = rng.Next(depth.Count);
             if (depth[k] < MaxDepth) return k;
         }
+    }
+
+    /// <summary>A node of depth below the limit satisfying <paramref name="accept"/>, scanning from a random
+    /// start; −1 if none.</summary>
+    private static int FindFrom(Random rng, List<int> depth, Func<int, bool> accept)
+    {
+        int start = rng.Next(depth.Count);
+        for (int i = 0; i < depth.Count; i++)
+        {
+            int k = (start + i) % depth.Count;
+            if (depth[k] < MaxDepth && accept(k)) return k;
+        }
+        return -1;
     }
 
     /// <summary>Shifts (0 where none is needed) that put the arguments inside the op's domain and away from its
@@ -142,6 +168,20 @@ internal static class ProgramGenerator
         var shifts = new double[args.Length];
         var a = new double[args.Length];
         for (int j = 0; j < args.Length; j++) a[j] = values[args[j]];
+        // Now and then an argument exactly 0 (v + (−v) is exact): rules often branch there (pow at b = 0).
+        if (rng.NextDouble() < 0.06)
+        {
+            int j = rng.Next(args.Length);
+            var (lo, hi) = op.Domains[j];
+            if (lo < 0 && hi > 0 && values[args[j]] != 0)
+            {
+                shifts[j] = -values[args[j]];
+                a[j] = 0;
+                if (op.Accepts(a, p)) return shifts;
+                shifts[j] = 0;
+                a[j] = values[args[j]];
+            }
+        }
         if (op.Accepts(a, p)) return shifts;
         for (int attempt = 0; attempt < 20; attempt++)
         {

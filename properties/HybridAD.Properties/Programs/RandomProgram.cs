@@ -83,9 +83,9 @@ internal sealed class RandomProgram
     /// partial and every tangent replaced by its absolute value, Σ over paths of |∏ partials|·|wᵢ| — the size
     /// of the terms that forward and reverse mode add up, whatever cancels.
     /// </summary>
-    public double[] AbsoluteTangents(double[] w)
+    public double[] AbsoluteTangents(double[] w, double[]? at = null)
     {
-        double[] values = Values(Point);
+        double[] values = Values(at ?? Point);
         var t = new double[Nodes.Length];
         for (int i = 0; i < InputCount; i++) t[i] = Math.Abs(w[i]);
         for (int k = InputCount; k < Nodes.Length; k++)
@@ -108,9 +108,9 @@ internal sealed class RandomProgram
     /// second derivative adds up. Second partials of an op come from central differences of its first partials
     /// (accurate to ~10⁻¹⁰, ample for a scale, and independent of nested AD).
     /// </summary>
-    public double[] AbsoluteSecondTangents(double[] w1, double[] w2)
+    public double[] AbsoluteSecondTangents(double[] w1, double[] w2, double[]? at = null)
     {
-        double[] values = Values(Point);
+        double[] values = Values(at ?? Point);
         var t1 = new double[Nodes.Length];
         var t2 = new double[Nodes.Length];
         var t12 = new double[Nodes.Length];
@@ -169,10 +169,10 @@ internal sealed class RandomProgram
     /// each node's rounding error ε·|vₖ| propagated to the output, whatever cancels. Finite differences cannot
     /// resolve changes below this.
     /// </summary>
-    public double[] RoundingNoise()
+    public double[] RoundingNoise(double[]? at = null)
     {
         const double eps = 2.220446049250313e-16;
-        double[] values = Values(Point);
+        double[] values = Values(at ?? Point);
         var partials = new double[Nodes.Length][];
         for (int k = InputCount; k < Nodes.Length; k++)
             partials[k] = OpPool.All[Nodes[k].Op].Partials(ArgsOf(k, values), Nodes[k].Parameter);
@@ -206,13 +206,15 @@ internal sealed class RandomProgram
     /// partials whose terms total the first-order scale S₁, each carrying a few ε, plus the primal values'
     /// rounding propagated through the second derivative): ε·((ops + 1)·S₁ + max|v|·S₂).
     /// </summary>
-    public double DerivativeNoise(int i)
+    public double DerivativeNoise(int i, double[]? at = null)
     {
         const double eps = 2.220446049250313e-16;
         double[] e = new double[InputCount];
         e[i] = 1;
         double[] ones = Enumerable.Repeat(1.0, InputCount).ToArray();
-        return eps * ((OperationCount + 1) * AbsoluteTangents(e)[0] + MaxAbsValue() * AbsoluteSecondTangents(e, ones)[0]);
+        double maxValue = 0;
+        foreach (double v in Values(at ?? Point)) maxValue = Math.Max(maxValue, Math.Abs(v));
+        return eps * ((OperationCount + 1) * AbsoluteTangents(e, at)[0] + maxValue * AbsoluteSecondTangents(e, ones, at)[0]);
     }
 
     /// <summary>The largest |value| of any node at the point: the scale of rounding in an evaluation.</summary>
