@@ -27,4 +27,17 @@ internal static class WorkedExamples
 
     /// <summary>The sin/cos example's point (1.5, 0.5).</summary>
     public static readonly double[] SinCosPoint = [1.5, 0.5];
+
+    /// <summary>The logistic example's residuals r(w) = (cᵢ − σ(wᵀxᵢ))ᵢ ∈ ℝ², a function ℝ³ → ℝ² (L = ‖r‖²).</summary>
+    public static Scalar[] LogisticResiduals(Scalar[] w) =>
+    [
+        0 - Sigmoid(w[0] + w[1] * 1 + w[2] * 1.5),
+        1 - Sigmoid(w[0] + w[1] * 1.5 + w[2] * -1),
+    ];
+
+    /// <summary>L(x) = −(5x²)·x² (at x = 2: L = −80, L′ = −160).</summary>
+    public static Scalar Quartic(Scalar x) => -(5 * Square(x)) * Square(x);
+
+    /// <summary>f(x) = log x + √(log x) (at x = 2: f′ = 0.800280602196612).</summary>
+    public static Scalar LogSqrtLog(Scalar x) => Log(x) + Sqrt(Log(x));
 }

@@ -120,6 +120,9 @@ public sealed record CheckReport
         return s.ToString();
     }
 
-    private static string G(double x) => x.ToString("0.###e+00", CultureInfo.InvariantCulture);
+    private static string G(double x) =>
+        x == 0 || (Math.Abs(x) >= 1e-3 && Math.Abs(x) < 1e5)
+            ? x.ToString("0.####", CultureInfo.InvariantCulture)
+            : x.ToString("0.###e+00", CultureInfo.InvariantCulture);
     private static string R(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 }
