@@ -26,12 +26,11 @@ namespace HybridAD.Checking;
 /// </code></example>
 public static class FiniteDifferences
 {
-    /// <summary>The step of a coordinate: h = scale·max(|xᵢ|, 1) (scale defaults to ε^(1/3)).</summary>
-    public static double Step(double xi, double scale = 0)
-    {
-        if (scale == 0) scale = FiniteDifferenceOptions.CentralStepScale;
-        return scale * Math.Max(Math.Abs(xi), 1);
-    }
+    /// <summary>The central-difference step of a coordinate: h = ε^(1/3)·max(|xᵢ|, 1).</summary>
+    public static double Step(double xi) => Step(xi, FiniteDifferenceOptions.CentralStepScale);
+
+    /// <summary>The step of a coordinate for a step scale s: h = s·max(|xᵢ|, 1).</summary>
+    public static double Step(double xi, double scale) => scale * Math.Max(Math.Abs(xi), 1);
 
     /// <summary>f′(x) for f : ℝ → ℝ: the central difference (f(x + h) − f(x − h)) / (2h), or its Richardson
     /// extrapolation.</summary>
