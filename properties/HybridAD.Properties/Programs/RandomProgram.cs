@@ -366,7 +366,7 @@ internal sealed class RandomProgram
 
         var text = new string[Nodes.Length];
         var s = new StringBuilder();
-        s.Append(CultureInfo($"{InputCount} input{(InputCount == 1 ? "" : "s")}, {OperationCount} operation{(OperationCount == 1 ? "" : "s")}, depth {Depth()}, {Outputs.Length} output{(Outputs.Length == 1 ? "" : "s")}:"));
+        s.Append(Invariant($"{InputCount} input{(InputCount == 1 ? "" : "s")}, {OperationCount} operation{(OperationCount == 1 ? "" : "s")}, depth {Depth()}, {Outputs.Length} output{(Outputs.Length == 1 ? "" : "s")}:"));
         s.AppendLine();
         for (int i = 0; i < InputCount; i++) text[i] = $"x{i}";
         for (int k = InputCount; k < Nodes.Length; k++)
@@ -394,5 +394,5 @@ internal sealed class RandomProgram
 
     private static string Vector(double[] v) => "[" + string.Join(", ", v.Select(Op.Number)) + "]";
 
-    private static string CultureInfo(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Invariant(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
