@@ -14,5 +14,6 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     TraceCommand.Create(),
     CalibrateCommand.Create(),
     CompareCommand.Create(),
+    CheckCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -61,4 +61,17 @@ internal static class WorkedExamples
         Scalar v5 = v2 + v4;
         return v5 * v4;
     }
+
+    /// <summary>The logistic example's residuals r(w) = (cᵢ − σ(wᵀxᵢ))ᵢ ∈ ℝ², a function ℝ³ → ℝ² (L = ‖r‖²).</summary>
+    public static Scalar[] LogisticResiduals(Scalar[] w) =>
+    [
+        0 - Sigmoid(w[0] + w[1] * 1 + w[2] * 1.5),
+        1 - Sigmoid(w[0] + w[1] * 1.5 + w[2] * -1),
+    ];
+
+    /// <summary>L(x) = −(5x²)·x² (at x = 2: L = −80, L′ = −160).</summary>
+    public static Scalar Quartic(Scalar x) => -(5 * Square(x)) * Square(x);
+
+    /// <summary>f(x) = log x + √(log x) (at x = 2: f′ = 0.800280602196612).</summary>
+    public static Scalar LogSqrtLog(Scalar x) => Log(x) + Sqrt(Log(x));
 }

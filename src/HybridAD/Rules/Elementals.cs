@@ -10,7 +10,7 @@ namespace HybridAD.Rules;
 //   relu'(0) = 0           abs'(0) = 0             sqrt'(0) = +inf (the one-sided limit)
 //   min/max at a tie: the derivative is split evenly, 1/2 to each argument (as JAX does)
 //   hypot and atan2 at the origin: both partials 0
-//   pow(a, b): d/db is 0 at a = 0 (b*log a has limit 0 there), NaN for a < 0; d/da is 0 when b = 0
+//   pow(a, b): d/db is 0 at a = 0 (b*log a has limit 0 there), NaN for a < 0; d/da is 0 at a = b = 0
 // NaN in gives NaN out: primals propagate NaN, and so do partials evaluated at NaN.
 
 /// <summary>The elemental functions: one struct per primitive, primal and partial(s) side by side.</summary>
@@ -101,7 +101,7 @@ public static class Elementals
         public static (double Lo, double Hi) DomainB => (0.25, 3);
     }
 
-    /// <summary>a^b (real power); ∂ = (b·a^(b−1), y·log a). d/da is 0 when b = 0; d/db is 0 at a = 0, NaN for a &lt; 0.</summary>
+    /// <summary>a^b (real power); ∂ = (b·a^(b−1), y·log a). d/da is 0 at a = b = 0; d/db is 0 at a = 0, NaN for a &lt; 0.</summary>
     public readonly struct Pow : IBinaryRule
     {
         /// <inheritdoc/>
@@ -112,7 +112,9 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a);
-            T da = T.ValueOf(b) == 0 ? T.Const(0) : b * T.PowT(a, b - T.Const(1));
+            // b·a^(b−1) is 0·∞ = NaN only at a = 0, b = 0; elsewhere (b = 0 included) keep the expression, whose
+            // derivative in b (a^(b−1)) higher-order derivatives need.
+            T da = T.ValueOf(b) == 0 && av == 0 ? T.Const(0) : b * T.PowT(a, b - T.Const(1));
             T db = av == 0 ? T.Const(0) : av < 0 ? T.Const(double.NaN) : y * T.Log(a);
             return (da, db);
         }
@@ -240,6 +242,8 @@ public static class Elementals
             c == 0 ? T.Const(0) : T.Const(c) * T.Pow(x, c - 1);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.25, 3);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi)? ParameterDomain => (-3, 3);
     }
 
     /// <summary>√x; ∂ = 1/(2y), +∞ at 0 (the one-sided limit).</summary>
