@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace HybridAD.Tensors.Lazy;
+
+/// <summary>
+/// Computes pending buffers. All requested roots of one length are computed together in one pass over their
+/// index range, in blocks of <see cref="Block"/> elements: per block, every pending node they depend on runs its
+/// span kernel into a small scratch block that stays in L1/L2 cache, in dependency order, shared subexpressions
+/// once. Stored inputs are read in place. A node read at a shifted position (a slice, or a slice's adjoint) is a
+/// separate instance (node, offset), so shifted reuse costs a recomputation in cache, never a pass over memory.
+/// </summary>
+/// <remarks>The plan is built iteratively (no recursion over the expression), scratch blocks are reused as soon
+/// as their last reader has run, and roots that are reductions (sums) are accumulated per block, never stored.</remarks>
+internal static class Evaluator
+{
+    internal const int Block = 1024;
+
+    /// <summary>A requested output: stored into <see cref="Target"/> or summed (when Target is null).</summary>
+    internal struct Root(Buf buf, double[]? target)
+    {
+        internal readonly Buf Buf = buf;
+        internal readonly double[]? Target = target;
+        internal double Sum;
+    }
+
+    /// <summary>Computes and publishes a pending buffer.</summary>
+    internal static double[] Store(Buf buf)
+    {
+        LazyNode? node = buf.Node;
+        if (node is null) return buf.Data; // published by another thread meanwhile
+        var target = GC.AllocateUninitializedArray<double>(buf.Length);
+        Span<Root> roots = [new Root(buf, target)];
+        Run(roots);
+        return buf.Publish(target);
+    }
+
+    /// <summary>Stores several pending buffers in as few passes as possible (one per distinct length).</summary>
+    internal static void StoreAll(ReadOnlySpan<Buf> bufs)
+    {
+        var roots = new List<Root>();
+        foreach (Buf b in bufs)
+            if (!b.IsStored && !ContainsBuf(roots, b)) roots.Add(new Root(b, GC.AllocateUninitializedArray<double>(b.Length)));
+        if (roots.Count == 0) return;
+        RunGrouped(roots);
+        foreach (Root r in roots) r.Buf.Publish(r.Target!);
+    }
+
+    /// <summary>Σ of a buffer's elements, without storing a pending buffer.</summary>
+    internal static double Sum(Buf buf)
+    {
+        if (buf.TryGetConst(out double c)) return c * buf.Length;
+        if (buf.IsStored) return TensorPrimitives.Sum(buf.Span);
+        Span<Root> roots = [new Root(buf, null)];
+        Run(roots);
+        return roots[0].Sum;
+    }
+
+    /// <summary>Sums of two buffers of one length in one pass (a primal and its tangent).</summary>
+    internal static (double, double) Sum2(Buf a, Buf b)
+    {
+        if (a.Length != b.Length || a.IsStored || b.IsStored) return (Sum(a), Sum(b));
+        Span<Root> roots = [new Root(a, null), new Root(b, null)];
+        Run(roots);
+        return (roots[0].Sum, roots[1].Sum);
+    }
+
+    private static bool ContainsBuf(List<Root> roots, Buf b)
+    {
+        foreach (Root r in roots)
+            if (ReferenceEquals(r.Buf, b)) return true;
+        return false;
+    }
+
+    private static void RunGrouped(List<Root> roots)
+    {
+        var lengths = new List<int>();
+        foreach (Root r in roots)
+            if (!lengths.Contains(r.Buf.Length)) lengths.Add(r.Buf.Length);
+        foreach (int len in lengths)
+        {
+            var group = new List<Root>();
+            foreach (Root r in roots)
+                if (r.Buf.Length == len) group.Add(r);
+            Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ the plan
+
+    private enum Kind : byte { Stored, Const, Node }
+
+    private struct Inst
+    {
+        internal Kind Kind;
+        internal Buf Buf;
+        internal int Offset;
+        internal LazyNode? Node;
+        internal double[]? Data;       // stored input, or the const block
+        internal int In0, In1, In2;    // instance indices, −1 if absent
+        internal int LastUse;
+        internal int Scratch;          // scratch slot, −1 if none
+        internal int Target;           // root index whose target this instance writes directly, −1 if none
+    }
+
+    private readonly record struct Key(Buf Buf, int Offset);
+
+    private sealed class KeyComparer : IEqualityComparer<Key>
+    {
+        internal static readonly KeyComparer Instance = new();
+        public bool Equals(Key x, Key y) => ReferenceEquals(x.Buf, y.Buf) && x.Offset == y.Offset;
+        public int GetHashCode(Key k) => RuntimeHelpers.GetHashCode(k.Buf) * 31 + k.Offset;
+    }
+
+    /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
+    internal static void Run(Span<Root> roots)
+    {
+        int length = roots[0].Buf.Length;
+        var insts = new List<Inst>();
+        var index = new Dictionary<Key, int>(KeyComparer.Instance);
+        var rootInst = new int[roots.Length];
+        for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, insts, index);
+
+        int count = insts.Count;
+        Inst[] plan = insts.ToArray();
+        // Liveness: the last instance reading each one; roots live to the end.
+        for (int i = 0; i < count; i++) plan[i].LastUse = i;
+        for (int i = 0; i < count; i++)
+        {
+            if (plan[i].In0 >= 0) plan[plan[i].In0].LastUse = i;
+            if (plan[i].In1 >= 0) plan[plan[i].In1].LastUse = i;
+            if (plan[i].In2 >= 0) plan[plan[i].In2].LastUse = i;
+        }
+        for (int r = 0; r < roots.Length; r++)
+        {
+            plan[rootInst[r]].LastUse = int.MaxValue;
+            if (roots[r].Target is not null && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
+                plan[rootInst[r]].Target = r;
+        }
+        // Scratch slots, reused after their last reader.
+        var free = new Stack<int>();
+        int slots = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ref Inst it = ref plan[i];
+            if (it.Kind != Kind.Const && it.Target < 0) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
+            ReleaseInputs(plan, i, free);
+        }
+
+        int blockLen = Math.Min(Block, Math.Max(length, 1));
+        double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, slots) * blockLen);
+        var segArr = new double[count][];
+        var segOff = new int[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+                if (plan[i].Kind == Kind.Const)
+                {
+                    var c = new double[blockLen];
+                    c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
+                    plan[i].Data = c;
+                    segArr[i] = c;
+                }
+
+            for (int i0 = 0; i0 < length; i0 += blockLen)
+            {
+                int n = Math.Min(blockLen, length - i0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref Inst it = ref plan[i];
+                    int pos = i0 + it.Offset;
+                    switch (it.Kind)
+                    {
+                        case Kind.Const:
+                            segOff[i] = 0;
+                            break;
+                        case Kind.Stored:
+                            if (pos >= 0 && pos + n <= it.Buf.Length)
+                            {
+                                segArr[i] = it.Data!;
+                                segOff[i] = pos;
+                            }
+                            else
+                            {
+                                // Edge of a shifted read: copy the valid part, zero the rest.
+                                Span<double> s = scratch.AsSpan(it.Scratch * blockLen, n);
+                                s.Clear();
+                                int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
+                                if (hi > lo) it.Data.AsSpan(pos + lo, hi - lo).CopyTo(s[lo..hi]);
+                                segArr[i] = scratch;
+                                segOff[i] = it.Scratch * blockLen;
+                            }
+                            break;
+                        default:
+                        {
+                            double[] arr;
+                            int off;
+                            if (it.Target >= 0)
+                            {
+                                arr = roots[it.Target].Target!;
+                                off = i0;
+                            }
+                            else
+                            {
+                                arr = scratch;
+                                off = it.Scratch * blockLen;
+                            }
+                            it.Node!.Compute(arr.AsSpan(off, n), Seg(segArr, segOff, it.In0, n), Seg(segArr, segOff, it.In1, n),
+                                Seg(segArr, segOff, it.In2, n), pos);
+                            segArr[i] = arr;
+                            segOff[i] = off;
+                            break;
+                        }
+                    }
+                }
+                for (int r = 0; r < roots.Length; r++)
+                {
+                    int ri = rootInst[r];
+                    ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
+                    if (roots[r].Target is null) roots[r].Sum += TensorPrimitives.Sum(v);
+                    else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
+                }
+            }
+        }
+        finally { ArrayPool<double>.Shared.Return(scratch); }
+    }
+
+    private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int n) =>
+        inst < 0 ? default : new ReadOnlySpan<double>(arr[inst], off[inst], n);
+
+    private static void ReleaseInputs(Inst[] plan, int i, Stack<int> free)
+    {
+        ref Inst it = ref plan[i];
+        Release(plan, it.In0, i, free);
+        if (it.In1 != it.In0) Release(plan, it.In1, i, free);
+        if (it.In2 != it.In0 && it.In2 != it.In1) Release(plan, it.In2, i, free);
+    }
+
+    private static void Release(Inst[] plan, int input, int reader, Stack<int> free)
+    {
+        if (input < 0 || plan[input].LastUse != reader || plan[input].Scratch < 0) return;
+        free.Push(plan[input].Scratch);
+    }
+
+    /// <summary>Adds the instance (buf, offset) and everything it needs, children first; returns its index.
+    /// Iterative depth-first post-order: the expression's depth never reaches the call stack.</summary>
+    private static int Plan(Buf rootBuf, int rootOffset, List<Inst> insts, Dictionary<Key, int> index)
+    {
+        var stack = new Stack<(Key Key, bool Expanded)>();
+        stack.Push((new Key(rootBuf, rootOffset), false));
+        while (stack.Count > 0)
+        {
+            var (key, expanded) = stack.Pop();
+            if (index.ContainsKey(key)) continue;
+            LazyNode? node = key.Buf.Node;
+            double[]? data = node is null ? key.Buf.Data : null;
+            if (node is null || node is ConstNode)
+            {
+                var leafKey = node is ConstNode ? new Key(key.Buf, 0) : key;
+                if (!index.TryGetValue(leafKey, out int leaf))
+                {
+                    leaf = insts.Count;
+                    insts.Add(new Inst
+                    {
+                        Kind = node is null ? Kind.Stored : Kind.Const, Buf = key.Buf, Offset = key.Offset, Node = node, Data = data,
+                        In0 = -1, In1 = -1, In2 = -1, Scratch = -1, Target = -1,
+                    });
+                    index[leafKey] = leaf;
+                }
+                index[key] = leaf;
+                continue;
+            }
+            Buf[] inputs = node.Inputs;
+            if (!expanded)
+            {
+                stack.Push((key, true));
+                for (int i = inputs.Length - 1; i >= 0; i--)
+                {
+                    var child = new Key(inputs[i], key.Offset + node.InputOffset(i));
+                    if (!index.ContainsKey(child)) stack.Push((child, false));
+                }
+                continue;
+            }
+            var inst = new Inst
+            {
+                Kind = Kind.Node, Buf = key.Buf, Offset = key.Offset, Node = node,
+                In0 = inputs.Length > 0 ? index[new Key(inputs[0], key.Offset + node.InputOffset(0))] : -1,
+                In1 = inputs.Length > 1 ? index[new Key(inputs[1], key.Offset + node.InputOffset(1))] : -1,
+                In2 = inputs.Length > 2 ? index[new Key(inputs[2], key.Offset + node.InputOffset(2))] : -1,
+                Scratch = -1, Target = -1,
+            };
+            index[key] = insts.Count;
+            insts.Add(inst);
+        }
+        return index[new Key(rootBuf, rootOffset)];
+    }
+}

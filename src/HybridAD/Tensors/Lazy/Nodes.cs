@@ -1,0 +1,235 @@
+using System.Numerics.Tensors;
+using HybridAD.Rules;
+using HybridAD.Tensors.Kernels;
+
+namespace HybridAD.Tensors.Lazy;
+
+/// <summary>
+/// One pending elementwise operation. It computes a block of its output positions [pos, pos + n) from the same
+/// positions of its inputs (shifted by <see cref="InputOffset"/>), with a span kernel: one virtual call per block,
+/// none per element.
+/// </summary>
+internal abstract class LazyNode(params Buf[] inputs)
+{
+    internal readonly Buf[] Inputs = inputs;
+
+    /// <summary>Input i is read at position pos + InputOffset(i).</summary>
+    internal virtual int InputOffset(int i) => 0;
+
+    /// <summary>Computes output positions [pos, pos + dst.Length). Input spans cover the same positions (shifted);
+    /// positions outside an input's range hold unspecified values unless the node is a <see cref="ShiftNode"/>.</summary>
+    internal abstract void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos);
+
+    /// <summary>A short name for diagnostics.</summary>
+    internal abstract string Name { get; }
+}
+
+/// <summary>Every element equal to one value.</summary>
+internal sealed class ConstNode(double value) : LazyNode
+{
+    internal readonly double Value = value;
+    internal override string Name => "const";
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) => dst.Fill(Value);
+}
+
+/// <summary>y = φ(x; p) for a unary rule.</summary>
+internal sealed class MapNode<R>(Buf x, double p) : LazyNode(x) where R : struct, IUnaryRule
+{
+    internal override string Name => R.Name;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.UnaryPrimal<R>(a, dst, p);
+}
+
+/// <summary>∂φ/∂x at (x, y = φ(x)) for a unary rule.</summary>
+internal sealed class PartialNode<R>(Buf x, Buf y, double p) : LazyNode(x, y) where R : struct, IUnaryRule
+{
+    internal override string Name => "d" + R.Name;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.UnaryPartial<R>(a, b, dst, p);
+}
+
+/// <summary>y = φ(a, b) for a binary rule (inputs already broadcast to the output's length).</summary>
+internal sealed class Map2Node<R>(Buf a, Buf b) : LazyNode(a, b) where R : struct, IBinaryRule
+{
+    internal override string Name => R.Name;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.BinaryPrimal<R>(a, b, dst);
+}
+
+/// <summary>∂φ/∂a (which = 0) or ∂φ/∂b (which = 1) at (a, b, y) for a binary rule.</summary>
+internal sealed class Partial2Node<R>(Buf a, Buf b, Buf y, int which) : LazyNode(a, b, y) where R : struct, IBinaryRule
+{
+    internal override string Name => (which == 0 ? "da" : "db") + R.Name;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.BinaryPartial<R>(a, b, c, dst, which);
+}
+
+/// <summary>The strong-zero product used to propagate derivatives (0 where either factor is 0).</summary>
+internal sealed class MulZNode(Buf a, Buf b) : LazyNode(a, b)
+{
+    internal override string Name => "mulz";
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.MulStrongZero(a, b, dst);
+}
+
+/// <summary>cond ≠ 0 ? a : b.</summary>
+internal sealed class SelectNode(Buf cond, Buf a, Buf b) : LazyNode(cond, a, b)
+{
+    internal override string Name => "select";
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.Select(a, b, c, dst);
+}
+
+/// <summary>A 0/1 comparison mask.</summary>
+internal sealed class CompareNode(Buf a, Buf b, CompareKind kind) : LazyNode(a, b)
+{
+    internal override string Name => kind.ToString();
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.Compare(a, b, dst, kind);
+}
+
+/// <summary>
+/// out[i] = x[i + offset] where 0 ≤ i + offset &lt; x.Length, else 0. A contiguous slice (offset ≥ 0) and its
+/// adjoint, the zero-padded placement back into the full range (offset ≤ 0), are both this node, so slicing stays
+/// inside a fused chain.
+/// </summary>
+internal sealed class ShiftNode(Buf x, int offset) : LazyNode(x)
+{
+    internal readonly int Offset = offset;
+    internal override string Name => "shift";
+    internal override int InputOffset(int i) => Offset;
+
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
+    {
+        int n = dst.Length, src = pos + Offset, len = Inputs[0].Length;
+        int lo = Math.Clamp(-src, 0, n);            // first index with src + i ≥ 0
+        int hi = Math.Clamp(len - src, lo, n);      // first index with src + i ≥ len
+        dst[..lo].Clear();
+        a[lo..hi].CopyTo(dst[lo..hi]);
+        dst[hi..].Clear();
+    }
+}
+
+/// <summary>
+/// A stored buffer broadcast to a larger shape (NumPy rules): out flat index → source flat index through strides
+/// that are 0 on broadcast axes. Row patterns (index mod P) and column patterns (index / Q) have block kernels;
+/// anything else walks a multi-index.
+/// </summary>
+internal sealed class BroadcastNode : LazyNode
+{
+    private readonly double[] _src;
+    private readonly int _srcLength;
+    private readonly int[] _outShape;
+    private readonly int[] _srcStrides; // per output axis, 0 where broadcast
+    private readonly int _mod, _div;    // out index → (index / _div) % _mod, when the pattern is that simple (else 0)
+
+    internal BroadcastNode(Buf source, int[] sourceShape, int[] outShape) : base()
+    {
+        _src = source.Data;
+        _srcLength = source.Length;
+        _outShape = outShape;
+        int r = outShape.Length, off = r - sourceShape.Length;
+        _srcStrides = new int[r];
+        int[] s = Shapes.Strides(sourceShape);
+        for (int i = 0; i < sourceShape.Length; i++)
+            _srcStrides[i + off] = sourceShape[i] == 1 ? 0 : s[i];
+        // Kept axes contiguous as one block? Then source index = (index / inner) % kept.
+        int first = -1, last = -1;
+        for (int i = 0; i < r; i++)
+            if (_srcStrides[i] != 0 && outShape[i] != 1)
+            {
+                if (first < 0) first = i;
+                last = i;
+            }
+        if (first < 0)
+        {
+            _mod = 1;
+            _div = 1;
+            return;
+        }
+        bool contiguous = true;
+        for (int i = first; i <= last; i++)
+            if (_srcStrides[i] == 0 && outShape[i] != 1) contiguous = false;
+        if (contiguous)
+        {
+            int inner = 1, kept = 1;
+            for (int i = last + 1; i < r; i++) inner *= outShape[i];
+            for (int i = first; i <= last; i++) kept *= outShape[i];
+            _mod = kept;
+            _div = inner;
+        }
+    }
+
+    internal override string Name => "broadcast";
+
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
+    {
+        ReadOnlySpan<double> src = new(_src, 0, _srcLength);
+        int n = dst.Length;
+        if (_mod == 1)
+        {
+            dst.Fill(src[0]);
+            return;
+        }
+        if (_mod > 0 && _div == 1)
+        {
+            // Rows: src repeats with period _mod.
+            int i = 0, k = pos % _mod;
+            while (i < n)
+            {
+                int run = Math.Min(n - i, _mod - k);
+                src.Slice(k, run).CopyTo(dst.Slice(i, run));
+                i += run;
+                k = 0;
+            }
+            return;
+        }
+        if (_mod > 0)
+        {
+            // Columns (and row-blocks): each source element repeats _div times.
+            int i = 0, q = pos / _div, r = pos % _div;
+            while (i < n)
+            {
+                int run = Math.Min(n - i, _div - r);
+                dst.Slice(i, run).Fill(src[q % _mod]);
+                i += run;
+                q++;
+                r = 0;
+            }
+            return;
+        }
+        // General: walk the multi-index of the output.
+        int rank = _outShape.Length;
+        Span<int> idx = stackalloc int[rank];
+        int rem = pos, srcOff = 0;
+        for (int d = rank - 1; d >= 0; d--)
+        {
+            idx[d] = rem % _outShape[d];
+            rem /= _outShape[d];
+            srcOff += idx[d] * _srcStrides[d];
+        }
+        for (int i = 0; i < n; i++)
+        {
+            dst[i] = src[srcOff];
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                idx[d]++;
+                srcOff += _srcStrides[d];
+                if (idx[d] < _outShape[d]) break;
+                srcOff -= idx[d] * _srcStrides[d];
+                idx[d] = 0;
+            }
+        }
+    }
+}
+
+/// <summary>A sum of several buffers in one pass (accumulated adjoints).</summary>
+internal sealed class SumNode(Buf a, Buf b, Buf c) : LazyNode(a, b, c)
+{
+    internal override string Name => "sum3";
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
+    {
+        TensorPrimitives.Add(a, b, dst);
+        TensorPrimitives.Add(dst, c, dst);
+    }
+}
