@@ -206,8 +206,19 @@ internal static class Evaluator
                                 arr = scratch;
                                 off = it.Scratch * blockLen;
                             }
-                            it.Node!.Compute(arr.AsSpan(off, n), Seg(segArr, segOff, it.In0, n), Seg(segArr, segOff, it.In1, n),
-                                Seg(segArr, segOff, it.In2, n), pos);
+                            // Only positions inside the node's range are computed (a shifted read can reach
+                            // outside it); the rest of the block is zero.
+                            int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
+                            Span<double> dst = arr.AsSpan(off, n);
+                            if (hi <= lo) dst.Clear();
+                            else
+                            {
+                                if (lo > 0) dst[..lo].Clear();
+                                if (hi < n) dst[hi..].Clear();
+                                int w = hi - lo;
+                                it.Node!.Compute(dst.Slice(lo, w), Seg(segArr, segOff, it.In0, lo, w), Seg(segArr, segOff, it.In1, lo, w),
+                                    Seg(segArr, segOff, it.In2, lo, w), pos + lo);
+                            }
                             segArr[i] = arr;
                             segOff[i] = off;
                             break;
@@ -226,8 +237,8 @@ internal static class Evaluator
         finally { ArrayPool<double>.Shared.Return(scratch); }
     }
 
-    private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int n) =>
-        inst < 0 ? default : new ReadOnlySpan<double>(arr[inst], off[inst], n);
+    private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int start, int n) =>
+        inst < 0 ? default : new ReadOnlySpan<double>(arr[inst], off[inst] + start, n);
 
     private static void ReleaseInputs(Inst[] plan, int i, Stack<int> free)
     {

@@ -83,7 +83,7 @@ internal static class Pointwise
 
     /// <summary>A partial (shape S) made broadcastable against a derivative that carries a trailing batch axis.</summary>
     internal static Tensor Lift(Tensor partial, Tensor? derivative, Tensor primal) =>
-        TensorOp.Batched(derivative, primal) && partial.Rank == primal.Rank ? partial.Reshape(Shapes.Append(partial.Dims, 1)) : partial;
+        TensorOp.Batched(derivative, primal) ? partial.Reshape(Shapes.Append(partial.Dims, 1)) : partial;
 
     /// <summary>The shape a derivative of <paramref name="primal"/> has (with the batch axis if batched).</summary>
     internal static int[] DerivShape(int[] primalDims, Tensor derivative, Tensor primal) =>
@@ -184,10 +184,10 @@ internal abstract class BroadcastBinaryOp : TensorOp
     internal static Tensor Unbroadcast(Tensor g, Tensor input, Tensor y) =>
         Tensor.SumTo(g, Pointwise.DerivShape(input.Dims, g, y));
 
-    /// <summary>A tangent of an input broadcast to the output's (tangent) shape.</summary>
-    internal static Tensor Broadcast(Tensor d, Tensor input, Tensor y)
+    /// <summary>A tangent term broadcast to the output's tangent shape (y's shape, ++ [k] when batched).</summary>
+    internal static Tensor Broadcast(Tensor d, bool batched, Tensor y)
     {
-        int[] target = TensorOp.Batched(d, input) ? Shapes.Append(y.Dims, d.Dims[^1]) : y.Dims;
+        int[] target = batched ? Shapes.Append(y.Dims, d.Dims[^1]) : y.Dims;
         return Shapes.Equal(d.Dims, target) ? d : Tensor.BroadcastTo(d, target);
     }
 }
@@ -209,8 +209,8 @@ internal sealed class AddOp : BroadcastBinaryOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, x[0], y);
-        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, x[1], y);
+        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, Batched(dx[0], x[0]), y);
+        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, Batched(dx[1], x[1]), y);
         return a is null ? b : b is null ? a : a + b;
     }
 
@@ -237,8 +237,8 @@ internal sealed class SubOp : BroadcastBinaryOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, x[0], y);
-        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, x[1], y);
+        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, Batched(dx[0], x[0]), y);
+        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, Batched(dx[1], x[1]), y);
         return a is null ? -b! : b is null ? a : a - b;
     }
 
@@ -268,8 +268,8 @@ internal sealed class MulOp : BroadcastBinaryOp
     {
         Tensor? a = dx[0] is null ? null : Tensor.MulZ(dx[0]!, Pointwise.Lift(x[1], dx[0], x[0]));
         Tensor? b = dx[1] is null ? null : Tensor.MulZ(dx[1]!, Pointwise.Lift(x[0], dx[1], x[1]));
-        a = a is null ? null : Broadcast(a, x[0], y);
-        b = b is null ? null : Broadcast(b, x[1], y);
+        a = a is null ? null : Broadcast(a, Batched(dx[0], x[0]), y);
+        b = b is null ? null : Broadcast(b, Batched(dx[1], x[1]), y);
         return a is null ? b : b is null ? a : a + b;
     }
 
@@ -300,8 +300,8 @@ internal sealed class MulZOp : BroadcastBinaryOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? a = dx[0] is null ? null : Broadcast(Tensor.MulZ(dx[0]!, Pointwise.Lift(x[1], dx[0], x[0])), x[0], y);
-        Tensor? b = dx[1] is null ? null : Broadcast(Tensor.MulZ(dx[1]!, Pointwise.Lift(x[0], dx[1], x[1])), x[1], y);
+        Tensor? a = dx[0] is null ? null : Broadcast(Tensor.MulZ(dx[0]!, Pointwise.Lift(x[1], dx[0], x[0])), Batched(dx[0], x[0]), y);
+        Tensor? b = dx[1] is null ? null : Broadcast(Tensor.MulZ(dx[1]!, Pointwise.Lift(x[0], dx[1], x[1])), Batched(dx[1], x[1]), y);
         return a is null ? b : b is null ? a : a + b;
     }
 
@@ -331,7 +331,7 @@ internal sealed class BinaryRuleOp<R> : BroadcastBinaryOp where R : struct, IBin
         {
             if (dx[i] is null) continue;
             Tensor partial = Pointwise.Partial2<R>(x[0], x[1], y, i);
-            Tensor t = Broadcast(Tensor.MulZ(dx[i]!, Pointwise.Lift(partial, dx[i], y)), x[i], y);
+            Tensor t = Broadcast(Tensor.MulZ(dx[i]!, Pointwise.Lift(partial, dx[i], x[i])), Batched(dx[i], x[i]), y);
             r = r is null ? t : r + t;
         }
         return r;
@@ -366,22 +366,23 @@ internal sealed class WhereOp(Tensor mask) : TensorOp
         return Pointwise.Lazy(s, new SelectNode(Pointwise.Expand(mask, s), Pointwise.Expand(x[0], s), Pointwise.Expand(x[1], s)));
     }
 
-    private Tensor Mask(Tensor? d, Tensor primal) =>
-        TensorOp.Batched(d, primal) ? mask.Reshape(Shapes.Append(mask.Dims, 1)) : mask;
+    private Tensor Mask(bool batched) => batched ? mask.Reshape(Shapes.Append(mask.Dims, 1)) : mask;
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? d = dx[0] ?? dx[1];
-        int[] shape = Pointwise.DerivShape(y.Dims, d!, y);
-        Tensor a = dx[0] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[0]!, x[0], y);
-        Tensor b = dx[1] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[1]!, x[1], y);
-        return Tensor.Where(Mask(d, y), a, b);
+        bool b0 = Batched(dx[0], x[0]), b1 = Batched(dx[1], x[1]);
+        bool batched = b0 || b1;
+        int[] shape = batched ? Shapes.Append(y.Dims, (b0 ? dx[0] : dx[1])!.Dims[^1]) : y.Dims;
+        Tensor a = dx[0] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[0]!, b0, y);
+        Tensor b = dx[1] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[1]!, b1, y);
+        return Tensor.Where(Mask(batched), a, b);
     }
 
     internal override void Vjp(Tensor[] x, Tensor y, Tensor dy, Tensor?[] dx, bool[] need)
     {
         Tensor zero = Tensor.Zeros(dy.Dims);
-        if (need[0]) dx[0] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(Mask(dy, y), dy, zero), x[0], y);
-        if (need[1]) dx[1] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(Mask(dy, y), zero, dy), x[1], y);
+        Tensor m = Mask(Batched(dy, y));
+        if (need[0]) dx[0] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(m, dy, zero), x[0], y);
+        if (need[1]) dx[1] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(m, zero, dy), x[1], y);
     }
 }
