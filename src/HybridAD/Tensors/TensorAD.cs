@@ -309,11 +309,9 @@ public static class TensorAD
             Tensor tangent;
             if (k > 1)
             {
-                var seed = new double[n * kk];
-                for (int c = 0; c < kk; c++) seed[(j0 + c) * kk + c] = 1;
                 try
                 {
-                    tangent = JvpCore(f, x, Tensor.Own(seed, Shapes.Append(x.Dims, kk)), nameof(Jacobian)).Tangent;
+                    tangent = JvpCore(f, x, IdentityBlock(x.Dims, j0, kk), nameof(Jacobian)).Tangent;
                 }
                 catch (BatchUnsupportedException)
                 {
@@ -357,12 +355,10 @@ public static class TensorAD
             int kk = Math.Min(k, m - i0);
             if (k > 1)
             {
-                var seed = new double[m * kk];
-                for (int c = 0; c < kk; c++) seed[(i0 + c) * kk + c] = 1;
                 Tensor g;
                 try
                 {
-                    g = rec.Pull(Tensor.Own(seed, Shapes.Append(rec.Value.Dims, kk)));
+                    g = rec.Pull(IdentityBlock(rec.Value.Dims, i0, kk));
                 }
                 catch (BatchUnsupportedException)
                 {
@@ -416,12 +412,21 @@ public static class TensorAD
 
     // ======================================================================== helpers
 
-    /// <summary>Computes every pending value of the results (a combinator returns finished tensors).</summary>
+    /// <summary>Directions first .. first + k of the identity over a tensor's elements: shape dims ++ [k].</summary>
+    internal static Tensor IdentityBlock(int[] dims, int first, int k)
+    {
+        int rows = Shapes.Size(dims);
+        return new Tensor(Shapes.Append(dims, k), Buf.Lazy(new IdentityNode(rows, k, first), rows * k));
+    }
+
+    /// <summary>Computes every pending value of the results (a combinator returns finished tensors). Results
+    /// perturbed by an enclosing call are left to that call, which computes them together with their
+    /// derivatives in one pass.</summary>
     private static void Complete(Tensor[] results)
     {
         var bufs = new List<Buf>();
         foreach (Tensor t in results)
-            if (!t.Values.IsStored) bufs.Add(t.Values);
+            if (t.Key == 0 && !t.Values.IsStored) bufs.Add(t.Values);
         if (bufs.Count > 0) Evaluator.StoreAll(bufs.ToArray());
     }
 

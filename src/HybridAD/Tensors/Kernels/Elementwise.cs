@@ -131,6 +131,38 @@ internal static class Elementwise
             Unsafe.Add(ref dr, i) = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
     }
 
+    /// <summary>dst = d·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where d = 0): a tangent or cotangent
+    /// pushed through one rule in one pass.</summary>
+    internal static void UnaryChain<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> d, Span<double> dst, double p)
+        where R : struct, IUnaryRule
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n || d.Length != n || dst.Length != n) ThrowLength(n, Math.Min(Math.Min(y.Length, d.Length), dst.Length));
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double dr = ref MemoryMarshal.GetReference(d);
+        ref double or = ref MemoryMarshal.GetReference(dst);
+        if (UnaryLanes<R>.Exact)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var dv = Vector.LoadUnsafe(ref dr, (nuint)i);
+                var pv = R.Partial(new VLane(Vector.LoadUnsafe(ref xr, (nuint)i)), new VLane(Vector.LoadUnsafe(ref yr, (nuint)i)), p).V;
+                var zero = Vector.BitwiseOr(Vector.Equals(dv, Vector<double>.Zero), Vector.Equals(pv, Vector<double>.Zero));
+                Vector.ConditionalSelect(zero, Vector<double>.Zero, dv * pv).StoreUnsafe(ref or, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            double dv = Unsafe.Add(ref dr, i);
+            if (dv == 0)
+            {
+                Unsafe.Add(ref or, i) = 0;
+                continue;
+            }
+            double pv = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
+            Unsafe.Add(ref or, i) = pv == 0 ? 0 : dv * pv;
+        }
+    }
+
     /// <summary>The scalar reference for the partial.</summary>
     internal static void UnaryPartialScalar<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, double p) where R : struct, IUnaryRule
     {

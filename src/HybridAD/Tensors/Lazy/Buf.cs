@@ -15,6 +15,8 @@ internal sealed class Buf
     internal const int MaxDepth = 48;
 
     internal readonly int Length;
+    /// <summary>Where the values start in <see cref="Data"/> (a stored buffer may be a view of a larger one).</summary>
+    internal readonly int Start;
     private double[]? _data;
     private LazyNode? _node;
 
@@ -26,6 +28,14 @@ internal sealed class Buf
     {
         _data = data;
         Length = data.Length;
+    }
+
+    /// <summary>A view of <paramref name="length"/> stored values starting at <paramref name="start"/> (no copy).</summary>
+    internal Buf(double[] data, int start, int length)
+    {
+        _data = data;
+        Start = start;
+        Length = length;
     }
 
     private Buf(LazyNode node, int length, int depth)
@@ -53,11 +63,11 @@ internal sealed class Buf
     /// <summary>The pending expression, or null once stored.</summary>
     internal LazyNode? Node => Volatile.Read(ref _node);
 
-    /// <summary>The values (computing them if pending). Never write to this array.</summary>
+    /// <summary>The array holding the values from <see cref="Start"/> (computing them if pending). Never write to it.</summary>
     internal double[] Data => Volatile.Read(ref _data) ?? Evaluator.Store(this);
 
     /// <summary>The values as a span of exactly <see cref="Length"/> elements.</summary>
-    internal ReadOnlySpan<double> Span => new(Data, 0, Length);
+    internal ReadOnlySpan<double> Span => new(Data, Start, Length);
 
     /// <summary>True (with the value) when every element is known to equal one constant without computing.</summary>
     internal bool TryGetConst(out double value)

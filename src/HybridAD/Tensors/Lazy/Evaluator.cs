@@ -17,34 +17,86 @@ internal static class Evaluator
 {
     internal const int Block = 1024;
 
-    /// <summary>A requested output: stored into <see cref="Target"/> or summed (when Target is null).</summary>
-    internal struct Root(Buf buf, double[]? target)
+    /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
+    /// (target[i − Shift] += value[i]), or summed (when Target is null).</summary>
+    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0)
     {
         internal readonly Buf Buf = buf;
         internal readonly double[]? Target = target;
+        internal readonly bool Accumulate = accumulate;
+        internal readonly int Shift = shift;
         internal double Sum;
     }
 
     /// <summary>Computes and publishes a pending buffer.</summary>
     internal static double[] Store(Buf buf)
     {
-        LazyNode? node = buf.Node;
-        if (node is null) return buf.Data; // published by another thread meanwhile
-        var target = GC.AllocateUninitializedArray<double>(buf.Length);
-        Span<Root> roots = [new Root(buf, target)];
-        Run(roots);
-        return buf.Publish(target);
+        if (buf.Node is null) return buf.Data; // published by another thread meanwhile
+        StoreAll([buf]);
+        return buf.Data;
     }
 
-    /// <summary>Stores several pending buffers in as few passes as possible (one per distinct length).</summary>
+    /// <summary>Stores several pending buffers in as few passes as possible (one per distinct length of what is
+    /// evaluated). A buffer that is a sum of shifted terms r[i] = Σ cₖ[i + sₖ] (the adjoint of overlapping slices:
+    /// a stencil's gradient) is computed in the terms' own index space, evaluating the shared cₖ once per block
+    /// and adding each into r at its shift — instead of evaluating each cₖ again at every shift.</summary>
     internal static void StoreAll(ReadOnlySpan<Buf> bufs)
     {
         var roots = new List<Root>();
+        var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
-            if (!b.IsStored && !ContainsBuf(roots, b)) roots.Add(new Root(b, GC.AllocateUninitializedArray<double>(b.Length)));
+        {
+            if (b.IsStored || published.Exists(p => ReferenceEquals(p.Buf, b))) continue;
+            var terms = ShiftedTerms(b);
+            double[] target;
+            if (terms is not null)
+            {
+                target = new double[b.Length]; // zeroed: positions no term reaches stay 0
+                foreach (var (child, shift) in terms) roots.Add(new Root(child, target, accumulate: true, shift: shift));
+            }
+            else
+            {
+                target = GC.AllocateUninitializedArray<double>(b.Length);
+                roots.Add(new Root(b, target));
+            }
+            published.Add((b, target));
+        }
         if (roots.Count == 0) return;
         RunGrouped(roots);
-        foreach (Root r in roots) r.Buf.Publish(r.Target!);
+        foreach (var (b, t) in published) b.Publish(t);
+    }
+
+    /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
+    /// all terms of one length; else null.</summary>
+    private static List<(Buf Child, int Shift)>? ShiftedTerms(Buf buf)
+    {
+        if (buf.Node is not Map2Node<Rules.Elementals.Add>) return null;
+        var terms = new List<(Buf Child, int Shift)>();
+        var stack = new Stack<Buf>();
+        stack.Push(buf);
+        bool anyShift = false;
+        while (stack.Count > 0)
+        {
+            Buf b = stack.Pop();
+            LazyNode? n = b.Node;
+            if (n is Map2Node<Rules.Elementals.Add> && b.Length == buf.Length)
+            {
+                stack.Push(n.Inputs[1]);
+                stack.Push(n.Inputs[0]);
+            }
+            else if (n is ShiftNode sh)
+            {
+                terms.Add((sh.Inputs[0], sh.Offset));
+                anyShift = true;
+            }
+            else terms.Add((b, 0));
+            if (terms.Count > 16) return null;
+        }
+        if (!anyShift) return null;
+        int len = terms[0].Child.Length;
+        foreach (var t in terms)
+            if (t.Child.Length != len || t.Child.TryGetConst(out _)) return null;
+        return terms;
     }
 
     /// <summary>Σ of a buffer's elements, without storing a pending buffer.</summary>
@@ -64,13 +116,6 @@ internal static class Evaluator
         Span<Root> roots = [new Root(a, null), new Root(b, null)];
         Run(roots);
         return (roots[0].Sum, roots[1].Sum);
-    }
-
-    private static bool ContainsBuf(List<Root> roots, Buf b)
-    {
-        foreach (Root r in roots)
-            if (ReferenceEquals(r.Buf, b)) return true;
-        return false;
     }
 
     private static void RunGrouped(List<Root> roots)
@@ -113,17 +158,61 @@ internal static class Evaluator
         public int GetHashCode(Key k) => RuntimeHelpers.GetHashCode(k.Buf) * 31 + k.Offset;
     }
 
+    /// <summary>Reusable planning state (one per thread; a nested use gets a fresh one).</summary>
+    private sealed class Planner
+    {
+        internal Inst[] Insts = new Inst[64];
+        internal int Count;
+        internal readonly Dictionary<Key, int> Index = new(KeyComparer.Instance);
+        internal readonly Stack<(Key Key, bool Expanded)> Stack = new();
+        internal readonly Stack<int> Free = new();
+        internal double[][] SegArr = new double[64][];
+        internal int[] SegOff = new int[64];
+        internal bool Busy;
+
+        internal void Add(in Inst inst)
+        {
+            if (Count == Insts.Length) Array.Resize(ref Insts, Count * 2);
+            Insts[Count++] = inst;
+        }
+
+        internal void Reset()
+        {
+            Array.Clear(Insts, 0, Count);
+            Array.Clear(SegArr, 0, Math.Min(SegArr.Length, Count));
+            Count = 0;
+            Index.Clear();
+            Stack.Clear();
+            Free.Clear();
+            Busy = false;
+        }
+    }
+
+    [ThreadStatic] private static Planner? t_planner;
+    private static readonly bool s_debug = Environment.GetEnvironmentVariable("HAD_DEBUG") is not null;
+
     /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
     internal static void Run(Span<Root> roots)
     {
-        int length = roots[0].Buf.Length;
-        var insts = new List<Inst>();
-        var index = new Dictionary<Key, int>(KeyComparer.Instance);
-        var rootInst = new int[roots.Length];
-        for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, insts, index);
+        Planner pl = t_planner ??= new Planner();
+        if (pl.Busy) pl = new Planner();
+        pl.Busy = true;
+        try
+        {
+            RunWith(pl, roots);
+        }
+        finally { pl.Reset(); }
+    }
 
-        int count = insts.Count;
-        Inst[] plan = insts.ToArray();
+    private static void RunWith(Planner pl, Span<Root> roots)
+    {
+        int length = roots[0].Buf.Length;
+        Span<int> rootInst = roots.Length <= 16 ? stackalloc int[roots.Length] : new int[roots.Length];
+        for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, pl);
+
+        int count = pl.Count;
+        Inst[] plan = pl.Insts;
+        if (s_debug) Console.WriteLine($"run len={length} roots={roots.Length} insts={count}: " + string.Join(" ", plan.Take(count).Select(p => p.Kind == Kind.Node ? $"{p.Node!.Name}@{p.Offset}" : p.Kind == Kind.Const ? "c" : $"leaf@{p.Offset}")));
         // Liveness: the last instance reading each one; roots live to the end.
         for (int i = 0; i < count; i++) plan[i].LastUse = i;
         for (int i = 0; i < count; i++)
@@ -135,11 +224,11 @@ internal static class Evaluator
         for (int r = 0; r < roots.Length; r++)
         {
             plan[rootInst[r]].LastUse = int.MaxValue;
-            if (roots[r].Target is not null && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
+            if (roots[r].Target is not null && !roots[r].Accumulate && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
                 plan[rootInst[r]].Target = r;
         }
         // Scratch slots, reused after their last reader.
-        var free = new Stack<int>();
+        Stack<int> free = pl.Free;
         int slots = 0;
         for (int i = 0; i < count; i++)
         {
@@ -150,8 +239,13 @@ internal static class Evaluator
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));
         double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, slots) * blockLen);
-        var segArr = new double[count][];
-        var segOff = new int[count];
+        if (pl.SegArr.Length < count)
+        {
+            pl.SegArr = new double[count][];
+            pl.SegOff = new int[count];
+        }
+        double[][] segArr = pl.SegArr;
+        int[] segOff = pl.SegOff;
         try
         {
             for (int i = 0; i < count; i++)
@@ -179,7 +273,7 @@ internal static class Evaluator
                             if (pos >= 0 && pos + n <= it.Buf.Length)
                             {
                                 segArr[i] = it.Data!;
-                                segOff[i] = pos;
+                                segOff[i] = it.Buf.Start + pos;
                             }
                             else
                             {
@@ -187,7 +281,7 @@ internal static class Evaluator
                                 Span<double> s = scratch.AsSpan(it.Scratch * blockLen, n);
                                 s.Clear();
                                 int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
-                                if (hi > lo) it.Data.AsSpan(pos + lo, hi - lo).CopyTo(s[lo..hi]);
+                                if (hi > lo) it.Data.AsSpan(it.Buf.Start + pos + lo, hi - lo).CopyTo(s[lo..hi]);
                                 segArr[i] = scratch;
                                 segOff[i] = it.Scratch * blockLen;
                             }
@@ -230,6 +324,16 @@ internal static class Evaluator
                     int ri = rootInst[r];
                     ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
                     if (roots[r].Target is null) roots[r].Sum += TensorPrimitives.Sum(v);
+                    else if (roots[r].Accumulate)
+                    {
+                        double[] t = roots[r].Target!;
+                        int at = i0 - roots[r].Shift, lo = Math.Max(0, -at), hi = Math.Min(n, t.Length - at);
+                        if (hi > lo)
+                        {
+                            Span<double> d = t.AsSpan(at + lo, hi - lo);
+                            TensorPrimitives.Add(d, v[lo..hi], d);
+                        }
+                    }
                     else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
                 }
             }
@@ -256,9 +360,10 @@ internal static class Evaluator
 
     /// <summary>Adds the instance (buf, offset) and everything it needs, children first; returns its index.
     /// Iterative depth-first post-order: the expression's depth never reaches the call stack.</summary>
-    private static int Plan(Buf rootBuf, int rootOffset, List<Inst> insts, Dictionary<Key, int> index)
+    private static int Plan(Buf rootBuf, int rootOffset, Planner pl)
     {
-        var stack = new Stack<(Key Key, bool Expanded)>();
+        var index = pl.Index;
+        var stack = pl.Stack;
         stack.Push((new Key(rootBuf, rootOffset), false));
         while (stack.Count > 0)
         {
@@ -271,8 +376,8 @@ internal static class Evaluator
                 var leafKey = node is ConstNode ? new Key(key.Buf, 0) : key;
                 if (!index.TryGetValue(leafKey, out int leaf))
                 {
-                    leaf = insts.Count;
-                    insts.Add(new Inst
+                    leaf = pl.Count;
+                    pl.Add(new Inst
                     {
                         Kind = node is null ? Kind.Stored : Kind.Const, Buf = key.Buf, Offset = key.Offset, Node = node, Data = data,
                         In0 = -1, In1 = -1, In2 = -1, Scratch = -1, Target = -1,
@@ -301,8 +406,8 @@ internal static class Evaluator
                 In2 = inputs.Length > 2 ? index[new Key(inputs[2], key.Offset + node.InputOffset(2))] : -1,
                 Scratch = -1, Target = -1,
             };
-            index[key] = insts.Count;
-            insts.Add(inst);
+            index[key] = pl.Count;
+            pl.Add(inst);
         }
         return index[new Key(rootBuf, rootOffset)];
     }

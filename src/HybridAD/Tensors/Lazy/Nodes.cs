@@ -48,6 +48,14 @@ internal sealed class PartialNode<R>(Buf x, Buf y, double p) : LazyNode(x, y) wh
         Elementwise.UnaryPartial<R>(a, b, dst, p);
 }
 
+/// <summary>The chain rule for one unary rule in one kernel: d·φ′(x, y) with the strong zero (0 where d = 0).</summary>
+internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p) : LazyNode(x, y, d) where R : struct, IUnaryRule
+{
+    internal override string Name => "chain_" + R.Name;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.UnaryChain<R>(a, b, c, dst, p);
+}
+
 /// <summary>y = φ(a, b) for a binary rule (inputs already broadcast to the output's length).</summary>
 internal sealed class Map2Node<R>(Buf a, Buf b) : LazyNode(a, b) where R : struct, IBinaryRule
 {
@@ -118,7 +126,7 @@ internal sealed class ShiftNode(Buf x, int offset) : LazyNode(x)
 internal sealed class BroadcastNode : LazyNode
 {
     private readonly double[] _src;
-    private readonly int _srcLength;
+    private readonly int _srcStart, _srcLength;
     private readonly int[] _outShape;
     private readonly int[] _srcStrides; // per output axis, 0 where broadcast
     private readonly int _mod, _div;    // out index → (index / _div) % _mod, when the pattern is that simple (else 0)
@@ -126,6 +134,7 @@ internal sealed class BroadcastNode : LazyNode
     internal BroadcastNode(Buf source, int[] sourceShape, int[] outShape) : base()
     {
         _src = source.Data;
+        _srcStart = source.Start;
         _srcLength = source.Length;
         _outShape = outShape;
         int r = outShape.Length, off = r - sourceShape.Length;
@@ -164,7 +173,7 @@ internal sealed class BroadcastNode : LazyNode
 
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
-        ReadOnlySpan<double> src = new(_src, 0, _srcLength);
+        ReadOnlySpan<double> src = new(_src, _srcStart, _srcLength);
         int n = dst.Length;
         if (_mod == 1)
         {
@@ -223,13 +232,24 @@ internal sealed class BroadcastNode : LazyNode
     }
 }
 
-/// <summary>A sum of several buffers in one pass (accumulated adjoints).</summary>
-internal sealed class SumNode(Buf a, Buf b, Buf c) : LazyNode(a, b, c)
+/// <summary>
+/// Columns <c>first .. first + k</c> of the n×n identity, as an n×k row-major block: the seed of k directions of a
+/// vectorized Jacobian. Matrix products recognize it and read the corresponding columns instead of multiplying.
+/// </summary>
+internal sealed class IdentityNode(int rows, int k, int first) : LazyNode
 {
-    internal override string Name => "sum3";
+    internal readonly int Rows = rows, K = k, First = first;
+    internal override string Name => "identity";
+
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
-        TensorPrimitives.Add(a, b, dst);
-        TensorPrimitives.Add(dst, c, dst);
+        dst.Clear();
+        if (dst.Length == 0) return;
+        int r0 = Math.Max(pos / K, First), r1 = Math.Min((pos + dst.Length - 1) / K, First + K - 1);
+        for (int r = r0; r <= r1; r++)
+        {
+            int p = r * K + (r - First) - pos;
+            if ((uint)p < (uint)dst.Length) dst[p] = 1;
+        }
     }
 }

@@ -65,6 +65,24 @@ internal static class TensorLanes2<R> where R : struct, IBinaryRule
     }
 }
 
+/// <summary>Whether a unary rule's partial reads y = φ(x) (probed once: a NaN y must show in the partial). When it
+/// does not (x², sin, …), fused derivatives do not recompute y.</summary>
+internal static class PartialUsesY<R> where R : struct, IUnaryRule
+{
+    internal static readonly bool Value = Probe();
+
+    private static bool Probe()
+    {
+        var (lo, hi) = R.Domain;
+        foreach (double t in new[] { 0.3, 0.5, 0.8 })
+        {
+            double x = lo + t * (hi - lo);
+            if (double.IsNaN(R.Partial<R64>(x, double.NaN, 1.5).V)) return true;
+        }
+        return false;
+    }
+}
+
 /// <summary>Helpers shared by elementwise operations.</summary>
 internal static class Pointwise
 {
@@ -94,7 +112,8 @@ internal static class Pointwise
     /// is piecewise constant (relu, abs) — the constant partial.</summary>
     internal static Tensor Partial<R>(Tensor x, Tensor y, double p) where R : struct, IUnaryRule
     {
-        if (x.Key == 0 && y.Key == 0) return Lazy(x.Dims, new PartialNode<R>(x.Values, y.Values, p));
+        if (x.Key == 0 && y.Key == 0)
+            return Lazy(x.Dims, new PartialNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, p));
         if (!TensorLanes<R>.Ok)
         {
             // The partial branches on the value: for the kinked rules (relu, abs) it is piecewise constant, so
@@ -153,11 +172,23 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     internal static readonly UnaryOp<R> Default = new(0);
     internal override string Name => R.Name;
 
-    internal override Tensor Primal(Tensor[] x) => Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
+    internal override Tensor Primal(Tensor[] x) =>
+        x[0].Values.TryGetConst(out double c)
+            ? new Tensor(x[0].Dims, Buf.Const(R.Primal(c, p), x[0].Length))
+            : Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
+
+    /// <summary>d·φ′ in one fused kernel when everything is first order and d has x's shape.</summary>
+    private Tensor? Chain(Tensor x, Tensor y, Tensor d)
+    {
+        if (x.Key != 0 || y.Key != 0 || d.Key != 0 || !Shapes.Equal(d.Dims, x.Dims)) return null;
+        if (d.Values.TryGetConst(out double c) && c == 0) return d;
+        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, d.Values, p));
+    }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
         if (typeof(R) == typeof(E.Neg)) return -dx[0]!;
+        if (Chain(x[0], y, dx[0]!) is Tensor fused) return fused;
         Tensor partial = Pointwise.Partial<R>(x[0], y, p);
         return Tensor.MulZ(Pointwise.Lift(partial, dx[0], x[0]), dx[0]!);
     }
@@ -167,6 +198,11 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
         if (typeof(R) == typeof(E.Neg))
         {
             dx[0] = -dy;
+            return;
+        }
+        if (Chain(x[0], y, dy) is Tensor fused)
+        {
+            dx[0] = fused;
             return;
         }
         Tensor partial = Pointwise.Partial<R>(x[0], y, p);
