@@ -366,9 +366,8 @@ public static class TensorAD
                     i0 -= 1;
                     continue;
                 }
-                ReadOnlySpan<double> gv = g.Values.Span;
-                for (int j = 0; j < n; j++)
-                    for (int c = 0; c < kk; c++) jac[(i0 + c) * n + j] = gv[j * kk + c];
+                // g is n × kk (direction last): rows i0.. of J are its transpose.
+                Tensors.Kernels.Layout.Transpose(g.Values.Span, jac.AsSpan(i0 * n, kk * n), n, kk, 1);
             }
             else
             {
@@ -393,7 +392,43 @@ public static class TensorAD
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
-        return Jacobian(Grad(f), x, JacobianMode.Reverse, blockSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(blockSize);
+        Recording rec = Record(Grad(f), x, nameof(Hessian));
+        int n = x.Length;
+        var h = GC.AllocateUninitializedArray<double>(n * n);
+        // Blocks of rows: a narrow block keeps each sweep's nonzeros (a banded Hessian's) small, a wide one
+        // amortizes the sweep; a few blocks balance both.
+        int k = blockSize > 0 ? Math.Min(blockSize, n) : Math.Clamp((n + 7) / 8, Math.Min(n, 64), Math.Max(1, DefaultBlock(n, n, n)));
+        if (x.Key != 0 || rec.Nested) k = 1;
+        for (int i0 = 0; i0 < n; i0 += k)
+        {
+            int kk = Math.Min(k, n - i0);
+            Tensor g;
+            if (k > 1)
+            {
+                try
+                {
+                    g = rec.Pull(IdentityBlock(x.Dims, i0, kk));
+                }
+                catch (BatchUnsupportedException)
+                {
+                    k = 1;
+                    i0 -= 1;
+                    continue;
+                }
+            }
+            else
+            {
+                var seed = new double[n];
+                seed[i0] = 1;
+                g = rec.Pull(Tensor.Own(seed, x.Dims));
+            }
+            // g holds rows i0 .. i0 + kk of H as an n × kk block, i.e. columns i0 .. of H (H is symmetric):
+            // each of its rows is one contiguous run of H.
+            ReadOnlySpan<double> gv = g.Values.Span;
+            for (int j = 0; j < n; j++) gv.Slice(j * kk, kk).CopyTo(h.AsSpan(j * n + i0, kk));
+        }
+        return Tensor.Own(h, [.. x.Dims, .. x.Dims]);
     }
 
     /// <summary>

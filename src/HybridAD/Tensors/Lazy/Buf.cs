@@ -23,11 +23,18 @@ internal sealed class Buf
     /// <summary>Longest pending chain below this buffer (0 when stored at creation).</summary>
     internal readonly int Depth;
 
+    private readonly int _supLo, _supHi;
+
+    /// <summary>Positions [Lo, Hi) outside of which every value is exactly zero (a conservative bound: a block of
+    /// directions of a Jacobian or Hessian is mostly zeros, and the evaluator skips the known-zero blocks).</summary>
+    internal (int Lo, int Hi) Support => (_supLo, _supHi);
+
     /// <summary>A stored buffer that takes ownership of <paramref name="data"/> (never written afterwards).</summary>
     internal Buf(double[] data)
     {
         _data = data;
         Length = data.Length;
+        _supHi = Length;
     }
 
     /// <summary>A view of <paramref name="length"/> stored values starting at <paramref name="start"/> (no copy).</summary>
@@ -36,6 +43,7 @@ internal sealed class Buf
         _data = data;
         Start = start;
         Length = length;
+        _supHi = length;
     }
 
     private Buf(LazyNode node, int length, int depth)
@@ -43,6 +51,8 @@ internal sealed class Buf
         _node = node;
         Length = length;
         Depth = depth;
+        (_supLo, _supHi) = node.Support(length);
+        if (_supHi <= _supLo) (_supLo, _supHi) = (0, 0);
     }
 
     /// <summary>A pending buffer, or (if the chain is too deep, or empty) a computed one.</summary>

@@ -166,8 +166,6 @@ internal static class Evaluator
         internal readonly Dictionary<Key, int> Index = new(KeyComparer.Instance);
         internal readonly Stack<(Key Key, bool Expanded)> Stack = new();
         internal readonly Stack<int> Free = new();
-        internal double[][] SegArr = new double[64][];
-        internal int[] SegOff = new int[64];
         internal bool Busy;
 
         internal void Add(in Inst inst)
@@ -179,7 +177,6 @@ internal static class Evaluator
         internal void Reset()
         {
             Array.Clear(Insts, 0, Count);
-            Array.Clear(SegArr, 0, Math.Min(SegArr.Length, Count));
             Count = 0;
             Index.Clear();
             Stack.Clear();
@@ -189,7 +186,6 @@ internal static class Evaluator
     }
 
     [ThreadStatic] private static Planner? t_planner;
-    private static readonly bool s_debug = Environment.GetEnvironmentVariable("HAD_DEBUG") is not null;
 
     /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
     internal static void Run(Span<Root> roots)
@@ -204,15 +200,37 @@ internal static class Evaluator
         finally { pl.Reset(); }
     }
 
+    /// <summary>Blocks per chunk: the unit of parallel work, and of summation order (sums are combined per
+    /// chunk in order, so results do not depend on how many threads ran).</summary>
+    private const int ChunkBlocks = 16;
+
+    /// <summary>Below this many elements (in the roots' support) the pass runs on the calling thread.</summary>
+    private const int ParallelMinLength = 48 * 1024;
+
+    private sealed class Pass
+    {
+        internal required Inst[] Plan;
+        internal required int Count;
+        internal required Root[] Roots;
+        internal required int[] RootInst;
+        internal required int Length;
+        internal required int BlockLen;
+        internal required int Slots;
+        internal required int First;
+        internal required int End;
+        internal required double[] Zeros;
+        internal required double[]?[] ChunkSums;   // per chunk: one partial sum per root
+        internal required List<(double[] Target, int Pos, double Value)>?[] Deferred; // per chunk
+    }
+
     private static void RunWith(Planner pl, Span<Root> roots)
     {
         int length = roots[0].Buf.Length;
-        Span<int> rootInst = roots.Length <= 16 ? stackalloc int[roots.Length] : new int[roots.Length];
+        int[] rootInst = new int[roots.Length];
         for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, pl);
 
         int count = pl.Count;
         Inst[] plan = pl.Insts;
-        if (s_debug) Console.WriteLine($"run len={length} roots={roots.Length} insts={count}: " + string.Join(" ", plan.Take(count).Select(p => p.Kind == Kind.Node ? $"{p.Node!.Name}@{p.Offset}" : p.Kind == Kind.Const ? "c" : $"leaf@{p.Offset}")));
         // Liveness: the last instance reading each one; roots live to the end.
         for (int i = 0; i < count; i++) plan[i].LastUse = i;
         for (int i = 0; i < count; i++)
@@ -238,28 +256,81 @@ internal static class Evaluator
         }
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));
-        double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, slots) * blockLen);
-        if (pl.SegArr.Length < count)
+        for (int i = 0; i < count; i++)
+            if (plan[i].Kind == Kind.Const)
+            {
+                var c = new double[blockLen];
+                c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
+                plan[i].Data = c;
+            }
+
+        // Only blocks meeting some root's support are computed; a store target is zero elsewhere.
+        int supLo = int.MaxValue, supHi = 0;
+        for (int r = 0; r < roots.Length; r++)
         {
-            pl.SegArr = new double[count][];
-            pl.SegOff = new int[count];
+            var (lo, hi) = roots[r].Buf.Support;
+            if (hi <= lo) continue;
+            supLo = Math.Min(supLo, lo);
+            supHi = Math.Max(supHi, hi);
         }
-        double[][] segArr = pl.SegArr;
-        int[] segOff = pl.SegOff;
+        if (supHi <= supLo) supLo = supHi = 0;
+        int first = supLo / blockLen * blockLen;
+        for (int r = 0; r < roots.Length; r++)
+            if (roots[r].Target is double[] t && !roots[r].Accumulate)
+            {
+                t.AsSpan(0, Math.Min(first, length)).Clear();
+                if (supHi < length) t.AsSpan(Math.Max(supHi, first), length - Math.Max(supHi, first)).Clear();
+            }
+
+        int chunkLen = ChunkBlocks * blockLen;
+        int chunks = supHi > first ? (supHi - first + chunkLen - 1) / chunkLen : 0;
+        var pass = new Pass
+        {
+            Plan = plan, Count = count, Roots = roots.ToArray(), RootInst = rootInst, Length = length, BlockLen = blockLen,
+            Slots = slots, First = first, End = supHi, Zeros = new double[blockLen],
+            ChunkSums = new double[]?[chunks], Deferred = new List<(double[], int, double)>?[chunks],
+        };
+        if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
+            Parallel.For(0, chunks, c => RunChunk(pass, c));
+        else
+            for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+
+        // Combine in chunk order: the same result whatever ran in parallel.
+        for (int c = 0; c < chunks; c++)
+        {
+            if (pass.ChunkSums[c] is double[] sums)
+                for (int r = 0; r < roots.Length; r++) pass.Roots[r].Sum += sums[r];
+            if (pass.Deferred[c] is { } deferred)
+                foreach (var (target, pos, value) in deferred) target[pos] += value;
+        }
+        for (int r = 0; r < roots.Length; r++) roots[r].Sum = pass.Roots[r].Sum;
+    }
+
+    /// <summary>Computes blocks of one chunk with its own scratch.</summary>
+    private static void RunChunk(Pass pass, int chunk)
+    {
+        Inst[] plan = pass.Plan;
+        int count = pass.Count, blockLen = pass.BlockLen;
+        Root[] roots = pass.Roots;
+        int cLo = pass.First + chunk * ChunkBlocks * blockLen;
+        int cHi = Math.Min(pass.End, cLo + ChunkBlocks * blockLen);
+        double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, pass.Slots) * blockLen);
+        double[][] segArr = ArrayPool<double[]>.Shared.Rent(count);
+        int[] segOff = ArrayPool<int>.Shared.Rent(count);
+        double[]? sums = null;
+        foreach (Root r in roots)
+            if (r.Target is null) sums = new double[roots.Length];
         try
         {
             for (int i = 0; i < count; i++)
                 if (plan[i].Kind == Kind.Const)
                 {
-                    var c = new double[blockLen];
-                    c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
-                    plan[i].Data = c;
-                    segArr[i] = c;
+                    segArr[i] = plan[i].Data!;
+                    segOff[i] = 0;
                 }
-
-            for (int i0 = 0; i0 < length; i0 += blockLen)
+            for (int i0 = cLo; i0 < cHi; i0 += blockLen)
             {
-                int n = Math.Min(blockLen, length - i0);
+                int n = Math.Min(blockLen, pass.Length - i0);
                 for (int i = 0; i < count; i++)
                 {
                     ref Inst it = ref plan[i];
@@ -267,7 +338,6 @@ internal static class Evaluator
                     switch (it.Kind)
                     {
                         case Kind.Const:
-                            segOff[i] = 0;
                             break;
                         case Kind.Stored:
                             if (pos >= 0 && pos + n <= it.Buf.Length)
@@ -300,18 +370,32 @@ internal static class Evaluator
                                 arr = scratch;
                                 off = it.Scratch * blockLen;
                             }
-                            // Only positions inside the node's range are computed (a shifted read can reach
-                            // outside it); the rest of the block is zero.
-                            int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
-                            Span<double> dst = arr.AsSpan(off, n);
-                            if (hi <= lo) dst.Clear();
+                            var (sLo, sHi) = it.Buf.Support;
+                            if (sHi <= pos || sLo >= pos + n)
+                            {
+                                // Known zero here: nothing to compute.
+                                if (it.Target >= 0) arr.AsSpan(off, n).Clear();
+                                else
+                                {
+                                    arr = pass.Zeros;
+                                    off = 0;
+                                }
+                            }
                             else
                             {
-                                if (lo > 0) dst[..lo].Clear();
-                                if (hi < n) dst[hi..].Clear();
-                                int w = hi - lo;
-                                it.Node!.Compute(dst.Slice(lo, w), Seg(segArr, segOff, it.In0, lo, w), Seg(segArr, segOff, it.In1, lo, w),
-                                    Seg(segArr, segOff, it.In2, lo, w), pos + lo);
+                                // Only positions inside the node's range are computed (a shifted read can reach
+                                // outside it); the rest of the block is zero.
+                                int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
+                                Span<double> dst = arr.AsSpan(off, n);
+                                if (hi <= lo) dst.Clear();
+                                else
+                                {
+                                    if (lo > 0) dst[..lo].Clear();
+                                    if (hi < n) dst[hi..].Clear();
+                                    int w = hi - lo;
+                                    it.Node!.Compute(dst.Slice(lo, w), Seg(segArr, segOff, it.In0, lo, w), Seg(segArr, segOff, it.In1, lo, w),
+                                        Seg(segArr, segOff, it.In2, lo, w), pos + lo);
+                                }
                             }
                             segArr[i] = arr;
                             segOff[i] = off;
@@ -321,24 +405,44 @@ internal static class Evaluator
                 }
                 for (int r = 0; r < roots.Length; r++)
                 {
-                    int ri = rootInst[r];
+                    int ri = pass.RootInst[r];
                     ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
-                    if (roots[r].Target is null) roots[r].Sum += TensorPrimitives.Sum(v);
-                    else if (roots[r].Accumulate)
-                    {
-                        double[] t = roots[r].Target!;
-                        int at = i0 - roots[r].Shift, lo = Math.Max(0, -at), hi = Math.Min(n, t.Length - at);
-                        if (hi > lo)
-                        {
-                            Span<double> d = t.AsSpan(at + lo, hi - lo);
-                            TensorPrimitives.Add(d, v[lo..hi], d);
-                        }
-                    }
+                    if (roots[r].Target is null) sums![r] += TensorPrimitives.Sum(v);
+                    else if (roots[r].Accumulate) Accumulate(pass, chunk, roots[r], v, i0, cLo, cHi);
                     else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
                 }
             }
         }
-        finally { ArrayPool<double>.Shared.Return(scratch); }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(scratch);
+            ArrayPool<double[]>.Shared.Return(segArr, clearArray: true);
+            ArrayPool<int>.Shared.Return(segOff);
+        }
+        pass.ChunkSums[chunk] = sums;
+    }
+
+    /// <summary>target[i − shift] += v for the block at i0. Positions inside this chunk's own range are added
+    /// now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge) are deferred and
+    /// added after all chunks, in chunk order.</summary>
+    private static void Accumulate(Pass pass, int chunk, in Root root, ReadOnlySpan<double> v, int i0, int cLo, int cHi)
+    {
+        double[] t = root.Target!;
+        int at = i0 - root.Shift, n = v.Length;
+        int lo = Math.Max(0, -at), hi = Math.Min(n, t.Length - at);
+        if (hi <= lo) return;
+        int own0 = Math.Clamp(cLo - at, lo, hi), own1 = Math.Clamp(cHi - at, own0, hi);
+        if (own1 > own0)
+        {
+            Span<double> d = t.AsSpan(at + own0, own1 - own0);
+            TensorPrimitives.Add(d, v[own0..own1], d);
+        }
+        if (own0 > lo || hi > own1)
+        {
+            var list = pass.Deferred[chunk] ??= [];
+            for (int j = lo; j < own0; j++) list.Add((t, at + j, v[j]));
+            for (int j = own1; j < hi; j++) list.Add((t, at + j, v[j]));
+        }
     }
 
     private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int start, int n) =>

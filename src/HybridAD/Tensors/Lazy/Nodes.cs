@@ -22,6 +22,25 @@ internal abstract class LazyNode(params Buf[] inputs)
 
     /// <summary>A short name for diagnostics.</summary>
     internal abstract string Name { get; }
+
+    /// <summary>Positions [lo, hi) outside of which the output is known to be exactly zero (conservative: the
+    /// whole range unless the node says otherwise).</summary>
+    internal virtual (int Lo, int Hi) Support(int length) => (0, length);
+
+    /// <summary>The intersection of two supports.</summary>
+    internal static (int, int) Meet((int Lo, int Hi) a, (int Lo, int Hi) b)
+    {
+        int lo = Math.Max(a.Lo, b.Lo), hi = Math.Min(a.Hi, b.Hi);
+        return hi > lo ? (lo, hi) : (0, 0);
+    }
+
+    /// <summary>The hull of two supports (empty supports ignored).</summary>
+    internal static (int, int) Join((int Lo, int Hi) a, (int Lo, int Hi) b)
+    {
+        if (a.Hi <= a.Lo) return b;
+        if (b.Hi <= b.Lo) return a;
+        return (Math.Min(a.Lo, b.Lo), Math.Max(a.Hi, b.Hi));
+    }
 }
 
 /// <summary>Every element equal to one value.</summary>
@@ -29,6 +48,7 @@ internal sealed class ConstNode(double value) : LazyNode
 {
     internal readonly double Value = value;
     internal override string Name => "const";
+    internal override (int Lo, int Hi) Support(int length) => Value == 0 ? (0, 0) : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) => dst.Fill(Value);
 }
 
@@ -36,6 +56,7 @@ internal sealed class ConstNode(double value) : LazyNode
 internal sealed class MapNode<R>(Buf x, double p) : LazyNode(x) where R : struct, IUnaryRule
 {
     internal override string Name => R.Name;
+    internal override (int Lo, int Hi) Support(int length) => R.Primal(0, p) == 0 ? Inputs[0].Support : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.UnaryPrimal<R>(a, dst, p);
 }
@@ -52,6 +73,7 @@ internal sealed class PartialNode<R>(Buf x, Buf y, double p) : LazyNode(x, y) wh
 internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p) : LazyNode(x, y, d) where R : struct, IUnaryRule
 {
     internal override string Name => "chain_" + R.Name;
+    internal override (int Lo, int Hi) Support(int length) => Inputs[2].Support;
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.UnaryChain<R>(a, b, c, dst, p);
 }
@@ -60,6 +82,10 @@ internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p) : LazyNode(x, 
 internal sealed class Map2Node<R>(Buf a, Buf b) : LazyNode(a, b) where R : struct, IBinaryRule
 {
     internal override string Name => R.Name;
+    internal override (int Lo, int Hi) Support(int length) =>
+        typeof(R) == typeof(Rules.Elementals.Add) || typeof(R) == typeof(Rules.Elementals.Sub)
+            ? Join(Inputs[0].Support, Inputs[1].Support)
+            : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.BinaryPrimal<R>(a, b, dst);
 }
@@ -76,6 +102,7 @@ internal sealed class Partial2Node<R>(Buf a, Buf b, Buf y, int which) : LazyNode
 internal sealed class MulZNode(Buf a, Buf b) : LazyNode(a, b)
 {
     internal override string Name => "mulz";
+    internal override (int Lo, int Hi) Support(int length) => Meet(Inputs[0].Support, Inputs[1].Support);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.MulStrongZero(a, b, dst);
 }
@@ -84,6 +111,7 @@ internal sealed class MulZNode(Buf a, Buf b) : LazyNode(a, b)
 internal sealed class SelectNode(Buf cond, Buf a, Buf b) : LazyNode(cond, a, b)
 {
     internal override string Name => "select";
+    internal override (int Lo, int Hi) Support(int length) => Join(Inputs[1].Support, Inputs[2].Support);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.Select(a, b, c, dst);
 }
@@ -106,6 +134,11 @@ internal sealed class ShiftNode(Buf x, int offset) : LazyNode(x)
     internal readonly int Offset = offset;
     internal override string Name => "shift";
     internal override int InputOffset(int i) => Offset;
+    internal override (int Lo, int Hi) Support(int length)
+    {
+        var (lo, hi) = Inputs[0].Support;
+        return Meet((lo - Offset, hi - Offset), (0, length));
+    }
 
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
@@ -240,6 +273,7 @@ internal sealed class IdentityNode(int rows, int k, int first) : LazyNode
 {
     internal readonly int Rows = rows, K = k, First = first;
     internal override string Name => "identity";
+    internal override (int Lo, int Hi) Support(int length) => Meet((First * K, (First + K) * K), (0, length));
 
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
