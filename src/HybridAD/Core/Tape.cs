@@ -5,7 +5,9 @@ using System.Runtime.InteropServices;
 namespace HybridAD.Core;
 
 /// <summary>One recorded operation: v_i depends on v_In0 and v_In1 with local partials W0 and W1.
-/// 24 bytes. Unary operations and inputs point the unused edge at node 0, the sink, with weight 0.</summary>
+/// 24 bytes. Unary operations and inputs point the unused edge at node 0, the sink, with weight 0.
+/// A tensor operation's node has <c>In0 &lt; 0</c>: <c>~In0</c> indexes the tape's tensor records
+/// (<see cref="Tape.Tensors"/>); any code walking the nodes must check for it.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct TapeNode(int in0, int in1, double w0, double w1)
 {
@@ -23,7 +25,7 @@ internal struct TapeNode(int in0, int in1, double w0, double w1)
 /// in side arrays; a tape with such partials is swept with <see cref="Scalar"/> adjoints, so the sweep itself
 /// is differentiated by the outer level.
 /// </summary>
-internal sealed class Tape : Level
+internal sealed partial class Tape : Level
 {
     private const int InitialCapacity = 256;
 
@@ -49,7 +51,7 @@ internal sealed class Tape : Level
     }
 
     /// <summary>True when some partial is perturbed by an outer level: the sweep must use Scalar adjoints.</summary>
-    internal bool HasNestedPartials => _nestedW0 is not null;
+    internal bool HasNestedPartials => _nestedW0 is not null || (Tensors?.Nested ?? false);
 
     internal override Scalar PrimalOf(in Scalar x) => x.Nested ? _nestedPrimal![x.Slot] : new Scalar(x.V);
 
@@ -118,6 +120,11 @@ internal sealed class Tape : Level
     /// zero: its node is skipped, so an infinite partial times a zero adjoint never makes a NaN.</summary>
     internal void Sweep(Span<double> adj)
     {
+        if (Tensors is not null)
+        {
+            SweepWithTensors(adj, new Tensor?[Tensors.Count]);
+            return;
+        }
         ref TapeNode n0 = ref MemoryMarshal.GetArrayDataReference(Nodes);
         ref double a0 = ref MemoryMarshal.GetReference(adj);
         for (int i = Count - 1; i > 0; i--)
@@ -134,6 +141,11 @@ internal sealed class Tape : Level
     /// seeds may be perturbed by outer levels, and the sweep's arithmetic is recorded or carried by them.</summary>
     internal void Sweep(Scalar[] adj)
     {
+        if (Tensors is not null)
+        {
+            SweepWithTensors(adj, new Tensor?[Tensors.Count]);
+            return;
+        }
         TapeNode[] nodes = Nodes;
         Scalar[]? nw0 = _nestedW0, nw1 = _nestedW1;
         for (int i = Count - 1; i > 0; i--)

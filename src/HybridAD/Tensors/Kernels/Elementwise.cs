@@ -1,0 +1,299 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using HybridAD.Rules;
+using E = HybridAD.Rules.Elementals;
+
+namespace HybridAD.Tensors.Kernels;
+
+/// <summary>
+/// Span kernels for the elementwise versions of the scalar rules. The primal uses a
+/// <see cref="TensorPrimitives"/> SIMD kernel where one exists for the rule (chosen by a type test that the JIT
+/// folds away per rule), and otherwise loops over the rule's own <c>Primal</c>. The partial is the rule's own
+/// <c>Partial</c>: on whole SIMD registers when the rule is lane-exact (<see cref="VLane"/>), else per element on
+/// <see cref="R64"/>. No virtual call, allocation or LINQ per element.
+/// </summary>
+internal static class Elementwise
+{
+    /// <summary>True when the rule's primal has a TensorPrimitives kernel (the SIMD path).</summary>
+    internal static bool HasSimdPrimal<R>() where R : struct, IUnaryRule =>
+        typeof(R) == typeof(E.Neg) || typeof(R) == typeof(E.Recip) || typeof(R) == typeof(E.Sqrt) ||
+        typeof(R) == typeof(E.Square) || typeof(R) == typeof(E.Cube) || typeof(R) == typeof(E.Exp) ||
+        typeof(R) == typeof(E.Log) || typeof(R) == typeof(E.Abs) || typeof(R) == typeof(E.Relu) ||
+        typeof(R) == typeof(E.Sin) || typeof(R) == typeof(E.Cos) || typeof(R) == typeof(E.Tanh) ||
+        typeof(R) == typeof(E.Sigmoid) || typeof(R) == typeof(E.Log1p);
+
+    /// <summary>y = φ(x; p) elementwise.</summary>
+    internal static void UnaryPrimal<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
+    {
+        if (x.Length == 0) return;
+        if (typeof(R) == typeof(E.Neg)) { TensorPrimitives.Negate(x, y); return; }
+        if (typeof(R) == typeof(E.Recip)) { TensorPrimitives.Reciprocal(x, y); return; }
+        if (typeof(R) == typeof(E.Sqrt)) { TensorPrimitives.Sqrt(x, y); return; }
+        if (typeof(R) == typeof(E.Square)) { TensorPrimitives.Multiply(x, x, y); return; }
+        if (typeof(R) == typeof(E.Cube))
+        {
+            // y may alias x: compute x·x·x per register.
+            CubeKernel(x, y);
+            return;
+        }
+        if (typeof(R) == typeof(E.Abs)) { TensorPrimitives.Abs(x, y); return; }
+        if (typeof(R) == typeof(E.Relu)) { TensorPrimitives.Max(x, 0.0, y); return; }
+        if (typeof(R) == typeof(E.Exp)) { TensorPrimitives.Exp(x, y); return; }
+        if (typeof(R) == typeof(E.Log)) { TensorPrimitives.Log(x, y); return; }
+        if (typeof(R) == typeof(E.Sin)) { TensorPrimitives.Sin(x, y); return; }
+        if (typeof(R) == typeof(E.Cos)) { TensorPrimitives.Cos(x, y); return; }
+        if (typeof(R) == typeof(E.Tanh)) { TanhKernel(x, y); return; }
+        if (typeof(R) == typeof(E.Sigmoid)) { TensorPrimitives.Sigmoid(x, y); return; }
+        if (typeof(R) == typeof(E.Log1p)) { TensorPrimitives.LogP1(x, y); return; }
+        UnaryPrimalScalar<R>(x, y, p);
+    }
+
+    /// <summary>The scalar reference: the rule's own primal, per element.</summary>
+    internal static void UnaryPrimalScalar<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
+    {
+        if (y.Length != x.Length) ThrowLength(x.Length, y.Length);
+        for (int i = 0; i < x.Length; i++) y[i] = R.Primal(x[i], p);
+    }
+
+    private static void CubeKernel(ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n) ThrowLength(n, y.Length);
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref xr, (nuint)i);
+                (v * v * v).StoreUnsafe(ref yr, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            double v = Unsafe.Add(ref xr, i);
+            Unsafe.Add(ref yr, i) = v * v * v;
+        }
+    }
+
+    /// <summary>
+    /// tanh on SIMD registers, within 3 ulps of <see cref="Math.Tanh"/> everywhere (TensorPrimitives' tanh loses
+    /// relative accuracy near 0): for |x| &lt; 0.625 the odd rational approximation x + x·z·P(z)/Q(z), z = x²
+    /// (Cephes' coefficients), else sign(x)·(1 − 2/(e^{2|x|} + 1)).
+    /// </summary>
+    private static void TanhKernel(ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n) ThrowLength(n, y.Length);
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        if (Vector.IsHardwareAccelerated)
+        {
+            var p0 = new Vector<double>(-9.64399179425052238628E-1);
+            var p1 = new Vector<double>(-9.92877231001918586564E1);
+            var p2 = new Vector<double>(-1.61468768441708447952E3);
+            var q0 = new Vector<double>(1.12811678491632931402E2);
+            var q1 = new Vector<double>(2.23548839060100448583E3);
+            var q2 = new Vector<double>(4.84406305325125486048E3);
+            var two = new Vector<double>(2);
+            var cut = new Vector<double>(0.625);
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref xr, (nuint)i);
+                var ax = Vector.Abs(v);
+                var z = v * v;
+                var small = v + v * z * ((p0 * z + p1) * z + p2) / (((z + q0) * z + q1) * z + q2);
+                small = Vector.ConditionalSelect(Vector.Equals(v, Vector<double>.Zero), v, small); // keeps −0
+                var large = Vector<double>.One - two / (Vector.Exp(ax + ax) + Vector<double>.One);
+                large = Vector.ConditionalSelect(Vector.LessThan(v, Vector<double>.Zero), -large, large);
+                Vector.ConditionalSelect(Vector.LessThan(ax, cut), small, large).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = Math.Tanh(Unsafe.Add(ref xr, i));
+    }
+
+    /// <summary>d = ∂φ/∂x (x, y = φ(x); p) elementwise: the rule's partial on SIMD lanes when exact.</summary>
+    internal static void UnaryPartial<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, double p) where R : struct, IUnaryRule
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n || d.Length != n) ThrowLength(n, Math.Min(y.Length, d.Length));
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double dr = ref MemoryMarshal.GetReference(d);
+        if (UnaryLanes<R>.Exact)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var xv = new VLane(Vector.LoadUnsafe(ref xr, (nuint)i));
+                var yv = new VLane(Vector.LoadUnsafe(ref yr, (nuint)i));
+                R.Partial(xv, yv, p).V.StoreUnsafe(ref dr, (nuint)i);
+            }
+        for (; i < n; i++)
+            Unsafe.Add(ref dr, i) = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
+    }
+
+    /// <summary>dst = d·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where d = 0): a tangent or cotangent
+    /// pushed through one rule in one pass.</summary>
+    internal static void UnaryChain<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> d, Span<double> dst, double p)
+        where R : struct, IUnaryRule
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n || d.Length != n || dst.Length != n) ThrowLength(n, Math.Min(Math.Min(y.Length, d.Length), dst.Length));
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double dr = ref MemoryMarshal.GetReference(d);
+        ref double or = ref MemoryMarshal.GetReference(dst);
+        if (UnaryLanes<R>.Exact)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var dv = Vector.LoadUnsafe(ref dr, (nuint)i);
+                var pv = R.Partial(new VLane(Vector.LoadUnsafe(ref xr, (nuint)i)), new VLane(Vector.LoadUnsafe(ref yr, (nuint)i)), p).V;
+                var zero = Vector.BitwiseOr(Vector.Equals(dv, Vector<double>.Zero), Vector.Equals(pv, Vector<double>.Zero));
+                Vector.ConditionalSelect(zero, Vector<double>.Zero, dv * pv).StoreUnsafe(ref or, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            double dv = Unsafe.Add(ref dr, i);
+            if (dv == 0)
+            {
+                Unsafe.Add(ref or, i) = 0;
+                continue;
+            }
+            double pv = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
+            Unsafe.Add(ref or, i) = pv == 0 ? 0 : dv * pv;
+        }
+    }
+
+    /// <summary>The scalar reference for the partial.</summary>
+    internal static void UnaryPartialScalar<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, double p) where R : struct, IUnaryRule
+    {
+        for (int i = 0; i < x.Length; i++) d[i] = R.Partial<R64>(x[i], y[i], p).V;
+    }
+
+    /// <summary>y = φ(a, b) elementwise.</summary>
+    internal static void BinaryPrimal<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) where R : struct, IBinaryRule
+    {
+        if (typeof(R) == typeof(E.Add)) { TensorPrimitives.Add(a, b, y); return; }
+        if (typeof(R) == typeof(E.Sub)) { TensorPrimitives.Subtract(a, b, y); return; }
+        if (typeof(R) == typeof(E.Mul)) { TensorPrimitives.Multiply(a, b, y); return; }
+        if (typeof(R) == typeof(E.Div)) { TensorPrimitives.Divide(a, b, y); return; }
+        if (typeof(R) == typeof(E.Min)) { TensorPrimitives.Min(a, b, y); return; }
+        if (typeof(R) == typeof(E.Max)) { TensorPrimitives.Max(a, b, y); return; }
+        BinaryPrimalScalar<R>(a, b, y);
+    }
+
+    /// <summary>The scalar reference: the rule's own primal, per element.</summary>
+    internal static void BinaryPrimalScalar<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) where R : struct, IBinaryRule
+    {
+        if (a.Length != b.Length || y.Length != a.Length) ThrowLength(a.Length, Math.Min(b.Length, y.Length));
+        for (int i = 0; i < a.Length; i++) y[i] = R.Primal(a[i], b[i]);
+    }
+
+    /// <summary>d = ∂φ/∂a (which = 0) or ∂φ/∂b (which = 1) at (a, b, y = φ(a, b)) elementwise.</summary>
+    internal static void BinaryPartial<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, Span<double> d, int which)
+        where R : struct, IBinaryRule
+    {
+        int n = a.Length, i = 0;
+        if (b.Length != n || y.Length != n || d.Length != n) ThrowLength(n, Math.Min(Math.Min(b.Length, y.Length), d.Length));
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double br = ref MemoryMarshal.GetReference(b);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double dr = ref MemoryMarshal.GetReference(d);
+        if (BinaryLanes<R>.Exact)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var (da, db) = R.Partials(new VLane(Vector.LoadUnsafe(ref ar, (nuint)i)), new VLane(Vector.LoadUnsafe(ref br, (nuint)i)),
+                    new VLane(Vector.LoadUnsafe(ref yr, (nuint)i)));
+                (which == 0 ? da : db).V.StoreUnsafe(ref dr, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            var (da, db) = R.Partials<R64>(Unsafe.Add(ref ar, i), Unsafe.Add(ref br, i), Unsafe.Add(ref yr, i));
+            Unsafe.Add(ref dr, i) = which == 0 ? da.V : db.V;
+        }
+    }
+
+    /// <summary>The scalar reference for a binary partial.</summary>
+    internal static void BinaryPartialScalar<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, Span<double> d, int which)
+        where R : struct, IBinaryRule
+    {
+        for (int i = 0; i < a.Length; i++)
+        {
+            var (da, db) = R.Partials<R64>(a[i], b[i], y[i]);
+            d[i] = which == 0 ? da.V : db.V;
+        }
+    }
+
+    /// <summary>The chain-rule product with a strong zero: d = 0 where a = 0 or b = 0 (so 0·∞ and 0·NaN are 0),
+    /// else a·b. Derivatives are propagated with it, so a zero tangent or cotangent is a symbolic zero per
+    /// element, exactly as the scalar core skips zero adjoints.</summary>
+    internal static void MulStrongZero(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> d)
+    {
+        int n = a.Length, i = 0;
+        if (b.Length != n || d.Length != n) ThrowLength(n, Math.Min(b.Length, d.Length));
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double br = ref MemoryMarshal.GetReference(b);
+        ref double dr = ref MemoryMarshal.GetReference(d);
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var av = Vector.LoadUnsafe(ref ar, (nuint)i);
+                var bv = Vector.LoadUnsafe(ref br, (nuint)i);
+                var zero = Vector.BitwiseOr(Vector.Equals(av, Vector<double>.Zero), Vector.Equals(bv, Vector<double>.Zero));
+                Vector.ConditionalSelect(zero, Vector<double>.Zero, av * bv).StoreUnsafe(ref dr, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            double av = Unsafe.Add(ref ar, i), bv = Unsafe.Add(ref br, i);
+            Unsafe.Add(ref dr, i) = av == 0 || bv == 0 ? 0 : av * bv;
+        }
+    }
+
+    /// <summary>d = cond ≠ 0 ? a : b elementwise (the value not selected is never combined arithmetically).</summary>
+    internal static void Select(ReadOnlySpan<double> cond, ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> d)
+    {
+        int n = cond.Length, i = 0;
+        if (a.Length != n || b.Length != n || d.Length != n) ThrowLength(n, Math.Min(Math.Min(a.Length, b.Length), d.Length));
+        ref double cr = ref MemoryMarshal.GetReference(cond);
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double br = ref MemoryMarshal.GetReference(b);
+        ref double dr = ref MemoryMarshal.GetReference(d);
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var c = Vector.Equals(Vector.LoadUnsafe(ref cr, (nuint)i), Vector<double>.Zero);
+                Vector.ConditionalSelect(c, Vector.LoadUnsafe(ref br, (nuint)i), Vector.LoadUnsafe(ref ar, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        for (; i < n; i++) Unsafe.Add(ref dr, i) = Unsafe.Add(ref cr, i) != 0 ? Unsafe.Add(ref ar, i) : Unsafe.Add(ref br, i);
+    }
+
+    /// <summary>Elementwise comparison to a 0/1 mask.</summary>
+    internal static void Compare(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> d, CompareKind kind)
+    {
+        int n = a.Length;
+        if (b.Length != n || d.Length != n) ThrowLength(n, Math.Min(b.Length, d.Length));
+        switch (kind)
+        {
+            case CompareKind.Less: for (int i = 0; i < n; i++) d[i] = a[i] < b[i] ? 1.0 : 0.0; break;
+            case CompareKind.LessOrEqual: for (int i = 0; i < n; i++) d[i] = a[i] <= b[i] ? 1.0 : 0.0; break;
+            case CompareKind.Greater: for (int i = 0; i < n; i++) d[i] = a[i] > b[i] ? 1.0 : 0.0; break;
+            case CompareKind.GreaterOrEqual: for (int i = 0; i < n; i++) d[i] = a[i] >= b[i] ? 1.0 : 0.0; break;
+            case CompareKind.Equal: for (int i = 0; i < n; i++) d[i] = a[i] == b[i] ? 1.0 : 0.0; break;
+            default: for (int i = 0; i < n; i++) d[i] = a[i] != b[i] ? 1.0 : 0.0; break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int expected, int got) =>
+        throw new ArgumentException($"Elementwise kernel: span lengths differ ({got} vs {expected}); expected equal lengths.");
+}
+
+/// <summary>Elementwise comparisons (their results are constant 0/1 masks: comparisons have no derivative).</summary>
+internal enum CompareKind
+{
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Equal,
+    NotEqual,
+}

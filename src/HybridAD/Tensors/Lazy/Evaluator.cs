@@ -1,0 +1,518 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace HybridAD.Tensors.Lazy;
+
+/// <summary>
+/// Computes pending buffers. All requested roots of one length are computed together in one pass over their
+/// index range, in blocks of <see cref="Block"/> elements: per block, every pending node they depend on runs its
+/// span kernel into a small scratch block that stays in L1/L2 cache, in dependency order, shared subexpressions
+/// once. Stored inputs are read in place. A node read at a shifted position (a slice, or a slice's adjoint) is a
+/// separate instance (node, offset), so shifted reuse costs a recomputation in cache, never a pass over memory.
+/// </summary>
+/// <remarks>The plan is built iteratively (no recursion over the expression), scratch blocks are reused as soon
+/// as their last reader has run, and roots that are reductions (sums) are accumulated per block, never stored.</remarks>
+internal static class Evaluator
+{
+    internal const int Block = 1024;
+
+    /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
+    /// (target[i − Shift] += value[i]), or summed (when Target is null).</summary>
+    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0)
+    {
+        internal readonly Buf Buf = buf;
+        internal readonly double[]? Target = target;
+        internal readonly bool Accumulate = accumulate;
+        internal readonly int Shift = shift;
+        internal double Sum;
+    }
+
+    /// <summary>Computes and publishes a pending buffer.</summary>
+    internal static double[] Store(Buf buf)
+    {
+        if (buf.Node is null) return buf.Data; // published by another thread meanwhile
+        StoreAll([buf]);
+        return buf.Data;
+    }
+
+    /// <summary>Stores several pending buffers in as few passes as possible (one per distinct length of what is
+    /// evaluated). A buffer that is a sum of shifted terms r[i] = Σ cₖ[i + sₖ] (the adjoint of overlapping slices:
+    /// a stencil's gradient) is computed in the terms' own index space, evaluating the shared cₖ once per block
+    /// and adding each into r at its shift — instead of evaluating each cₖ again at every shift.</summary>
+    internal static void StoreAll(ReadOnlySpan<Buf> bufs)
+    {
+        var roots = new List<Root>();
+        var published = new List<(Buf Buf, double[] Target)>();
+        foreach (Buf b in bufs)
+        {
+            if (b.IsStored || published.Exists(p => ReferenceEquals(p.Buf, b))) continue;
+            var terms = ShiftedTerms(b);
+            double[] target;
+            if (terms is not null)
+            {
+                target = new double[b.Length]; // zeroed: positions no term reaches stay 0
+                foreach (var (child, shift) in terms) roots.Add(new Root(child, target, accumulate: true, shift: shift));
+            }
+            else
+            {
+                target = GC.AllocateUninitializedArray<double>(b.Length);
+                roots.Add(new Root(b, target));
+            }
+            published.Add((b, target));
+        }
+        if (roots.Count == 0) return;
+        RunGrouped(roots);
+        foreach (var (b, t) in published) b.Publish(t);
+    }
+
+    /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
+    /// all terms of one length; else null.</summary>
+    private static List<(Buf Child, int Shift)>? ShiftedTerms(Buf buf)
+    {
+        if (buf.Node is not Map2Node<Rules.Elementals.Add>) return null;
+        var terms = new List<(Buf Child, int Shift)>();
+        var stack = new Stack<Buf>();
+        stack.Push(buf);
+        bool anyShift = false;
+        while (stack.Count > 0)
+        {
+            Buf b = stack.Pop();
+            LazyNode? n = b.Node;
+            if (n is Map2Node<Rules.Elementals.Add> && b.Length == buf.Length)
+            {
+                stack.Push(n.Inputs[1]);
+                stack.Push(n.Inputs[0]);
+            }
+            else if (n is ShiftNode sh)
+            {
+                terms.Add((sh.Inputs[0], sh.Offset));
+                anyShift = true;
+            }
+            else terms.Add((b, 0));
+            if (terms.Count > 16) return null;
+        }
+        if (!anyShift) return null;
+        int len = terms[0].Child.Length;
+        foreach (var t in terms)
+            if (t.Child.Length != len || t.Child.TryGetConst(out _)) return null;
+        return terms;
+    }
+
+    /// <summary>Σ of a buffer's elements, without storing a pending buffer.</summary>
+    internal static double Sum(Buf buf)
+    {
+        if (buf.TryGetConst(out double c)) return c * buf.Length;
+        if (buf.IsStored) return TensorPrimitives.Sum(buf.Span);
+        Span<Root> roots = [new Root(buf, null)];
+        Run(roots);
+        return roots[0].Sum;
+    }
+
+    /// <summary>Sums of two buffers of one length in one pass (a primal and its tangent).</summary>
+    internal static (double, double) Sum2(Buf a, Buf b)
+    {
+        if (a.Length != b.Length || a.IsStored || b.IsStored) return (Sum(a), Sum(b));
+        Span<Root> roots = [new Root(a, null), new Root(b, null)];
+        Run(roots);
+        return (roots[0].Sum, roots[1].Sum);
+    }
+
+    private static void RunGrouped(List<Root> roots)
+    {
+        var lengths = new List<int>();
+        foreach (Root r in roots)
+            if (!lengths.Contains(r.Buf.Length)) lengths.Add(r.Buf.Length);
+        foreach (int len in lengths)
+        {
+            var group = new List<Root>();
+            foreach (Root r in roots)
+                if (r.Buf.Length == len) group.Add(r);
+            Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ the plan
+
+    private enum Kind : byte { Stored, Const, Node }
+
+    private struct Inst
+    {
+        internal Kind Kind;
+        internal Buf Buf;
+        internal int Offset;
+        internal LazyNode? Node;
+        internal double[]? Data;       // stored input, or the const block
+        internal int In0, In1, In2;    // instance indices, −1 if absent
+        internal int LastUse;
+        internal int Scratch;          // scratch slot, −1 if none
+        internal int Target;           // root index whose target this instance writes directly, −1 if none
+    }
+
+    private readonly record struct Key(Buf Buf, int Offset);
+
+    private sealed class KeyComparer : IEqualityComparer<Key>
+    {
+        internal static readonly KeyComparer Instance = new();
+        public bool Equals(Key x, Key y) => ReferenceEquals(x.Buf, y.Buf) && x.Offset == y.Offset;
+        public int GetHashCode(Key k) => RuntimeHelpers.GetHashCode(k.Buf) * 31 + k.Offset;
+    }
+
+    /// <summary>Reusable planning state (one per thread; a nested use gets a fresh one).</summary>
+    private sealed class Planner
+    {
+        internal Inst[] Insts = new Inst[64];
+        internal int Count;
+        internal readonly Dictionary<Key, int> Index = new(KeyComparer.Instance);
+        internal readonly Stack<(Key Key, bool Expanded)> Stack = new();
+        internal readonly Stack<int> Free = new();
+        internal bool Busy;
+
+        internal void Add(in Inst inst)
+        {
+            if (Count == Insts.Length) Array.Resize(ref Insts, Count * 2);
+            Insts[Count++] = inst;
+        }
+
+        internal void Reset()
+        {
+            Array.Clear(Insts, 0, Count);
+            Count = 0;
+            Index.Clear();
+            Stack.Clear();
+            Free.Clear();
+            Busy = false;
+        }
+    }
+
+    [ThreadStatic] private static Planner? t_planner;
+
+    /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
+    internal static void Run(Span<Root> roots)
+    {
+        Planner pl = t_planner ??= new Planner();
+        if (pl.Busy) pl = new Planner();
+        pl.Busy = true;
+        try
+        {
+            RunWith(pl, roots);
+        }
+        finally { pl.Reset(); }
+    }
+
+    /// <summary>Blocks per chunk: the unit of parallel work, and of summation order (sums are combined per
+    /// chunk in order, so results do not depend on how many threads ran).</summary>
+    private const int ChunkBlocks = 16;
+
+    /// <summary>Below this many elements (in the roots' support) the pass runs on the calling thread.</summary>
+    private const int ParallelMinLength = 48 * 1024;
+
+    private sealed class Pass
+    {
+        internal required Inst[] Plan;
+        internal required int Count;
+        internal required Root[] Roots;
+        internal required int[] RootInst;
+        internal required int Length;
+        internal required int BlockLen;
+        internal required int Slots;
+        internal required int First;
+        internal required int End;
+        internal required double[] Zeros;
+        internal required double[]?[] ChunkSums;   // per chunk: one partial sum per root
+        internal required List<(double[] Target, int Pos, double Value)>?[] Deferred; // per chunk
+    }
+
+    private static void RunWith(Planner pl, Span<Root> roots)
+    {
+        int length = roots[0].Buf.Length;
+        int[] rootInst = new int[roots.Length];
+        for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, pl);
+
+        int count = pl.Count;
+        Inst[] plan = pl.Insts;
+        // Liveness: the last instance reading each one; roots live to the end.
+        for (int i = 0; i < count; i++) plan[i].LastUse = i;
+        for (int i = 0; i < count; i++)
+        {
+            if (plan[i].In0 >= 0) plan[plan[i].In0].LastUse = i;
+            if (plan[i].In1 >= 0) plan[plan[i].In1].LastUse = i;
+            if (plan[i].In2 >= 0) plan[plan[i].In2].LastUse = i;
+        }
+        for (int r = 0; r < roots.Length; r++)
+        {
+            plan[rootInst[r]].LastUse = int.MaxValue;
+            if (roots[r].Target is not null && !roots[r].Accumulate && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
+                plan[rootInst[r]].Target = r;
+        }
+        // Scratch slots, reused after their last reader.
+        Stack<int> free = pl.Free;
+        int slots = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ref Inst it = ref plan[i];
+            if (it.Kind != Kind.Const && it.Target < 0) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
+            ReleaseInputs(plan, i, free);
+        }
+
+        int blockLen = Math.Min(Block, Math.Max(length, 1));
+        for (int i = 0; i < count; i++)
+            if (plan[i].Kind == Kind.Const)
+            {
+                var c = new double[blockLen];
+                c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
+                plan[i].Data = c;
+            }
+
+        // Only blocks meeting some root's support are computed; a store target is zero elsewhere.
+        int supLo = int.MaxValue, supHi = 0;
+        for (int r = 0; r < roots.Length; r++)
+        {
+            var (lo, hi) = roots[r].Buf.Support;
+            if (hi <= lo) continue;
+            supLo = Math.Min(supLo, lo);
+            supHi = Math.Max(supHi, hi);
+        }
+        if (supHi <= supLo) supLo = supHi = 0;
+        int first = supLo / blockLen * blockLen;
+        for (int r = 0; r < roots.Length; r++)
+            if (roots[r].Target is double[] t && !roots[r].Accumulate)
+            {
+                t.AsSpan(0, Math.Min(first, length)).Clear();
+                if (supHi < length) t.AsSpan(Math.Max(supHi, first), length - Math.Max(supHi, first)).Clear();
+            }
+
+        int chunkLen = ChunkBlocks * blockLen;
+        int chunks = supHi > first ? (supHi - first + chunkLen - 1) / chunkLen : 0;
+        var pass = new Pass
+        {
+            Plan = plan, Count = count, Roots = roots.ToArray(), RootInst = rootInst, Length = length, BlockLen = blockLen,
+            Slots = slots, First = first, End = supHi, Zeros = new double[blockLen],
+            ChunkSums = new double[]?[chunks], Deferred = new List<(double[], int, double)>?[chunks],
+        };
+        if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
+            Parallel.For(0, chunks, c => RunChunk(pass, c));
+        else
+            for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+
+        // Combine in chunk order: the same result whatever ran in parallel.
+        for (int c = 0; c < chunks; c++)
+        {
+            if (pass.ChunkSums[c] is double[] sums)
+                for (int r = 0; r < roots.Length; r++) pass.Roots[r].Sum += sums[r];
+            if (pass.Deferred[c] is { } deferred)
+                foreach (var (target, pos, value) in deferred) target[pos] += value;
+        }
+        for (int r = 0; r < roots.Length; r++) roots[r].Sum = pass.Roots[r].Sum;
+    }
+
+    /// <summary>Computes blocks of one chunk with its own scratch.</summary>
+    private static void RunChunk(Pass pass, int chunk)
+    {
+        Inst[] plan = pass.Plan;
+        int count = pass.Count, blockLen = pass.BlockLen;
+        Root[] roots = pass.Roots;
+        int cLo = pass.First + chunk * ChunkBlocks * blockLen;
+        int cHi = Math.Min(pass.End, cLo + ChunkBlocks * blockLen);
+        double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, pass.Slots) * blockLen);
+        double[][] segArr = ArrayPool<double[]>.Shared.Rent(count);
+        int[] segOff = ArrayPool<int>.Shared.Rent(count);
+        double[]? sums = null;
+        foreach (Root r in roots)
+            if (r.Target is null) sums = new double[roots.Length];
+        try
+        {
+            for (int i = 0; i < count; i++)
+                if (plan[i].Kind == Kind.Const)
+                {
+                    segArr[i] = plan[i].Data!;
+                    segOff[i] = 0;
+                }
+            for (int i0 = cLo; i0 < cHi; i0 += blockLen)
+            {
+                int n = Math.Min(blockLen, pass.Length - i0);
+                for (int i = 0; i < count; i++)
+                {
+                    ref Inst it = ref plan[i];
+                    int pos = i0 + it.Offset;
+                    switch (it.Kind)
+                    {
+                        case Kind.Const:
+                            break;
+                        case Kind.Stored:
+                            if (pos >= 0 && pos + n <= it.Buf.Length)
+                            {
+                                segArr[i] = it.Data!;
+                                segOff[i] = it.Buf.Start + pos;
+                            }
+                            else
+                            {
+                                // Edge of a shifted read: copy the valid part, zero the rest.
+                                Span<double> s = scratch.AsSpan(it.Scratch * blockLen, n);
+                                s.Clear();
+                                int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
+                                if (hi > lo) it.Data.AsSpan(it.Buf.Start + pos + lo, hi - lo).CopyTo(s[lo..hi]);
+                                segArr[i] = scratch;
+                                segOff[i] = it.Scratch * blockLen;
+                            }
+                            break;
+                        default:
+                        {
+                            double[] arr;
+                            int off;
+                            if (it.Target >= 0)
+                            {
+                                arr = roots[it.Target].Target!;
+                                off = i0;
+                            }
+                            else
+                            {
+                                arr = scratch;
+                                off = it.Scratch * blockLen;
+                            }
+                            var (sLo, sHi) = it.Buf.Support;
+                            if (sHi <= pos || sLo >= pos + n)
+                            {
+                                // Known zero here: nothing to compute.
+                                if (it.Target >= 0) arr.AsSpan(off, n).Clear();
+                                else
+                                {
+                                    arr = pass.Zeros;
+                                    off = 0;
+                                }
+                            }
+                            else
+                            {
+                                // Only positions inside the node's range are computed (a shifted read can reach
+                                // outside it); the rest of the block is zero.
+                                int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
+                                Span<double> dst = arr.AsSpan(off, n);
+                                if (hi <= lo) dst.Clear();
+                                else
+                                {
+                                    if (lo > 0) dst[..lo].Clear();
+                                    if (hi < n) dst[hi..].Clear();
+                                    int w = hi - lo;
+                                    it.Node!.Compute(dst.Slice(lo, w), Seg(segArr, segOff, it.In0, lo, w), Seg(segArr, segOff, it.In1, lo, w),
+                                        Seg(segArr, segOff, it.In2, lo, w), pos + lo);
+                                }
+                            }
+                            segArr[i] = arr;
+                            segOff[i] = off;
+                            break;
+                        }
+                    }
+                }
+                for (int r = 0; r < roots.Length; r++)
+                {
+                    int ri = pass.RootInst[r];
+                    ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
+                    if (roots[r].Target is null) sums![r] += TensorPrimitives.Sum(v);
+                    else if (roots[r].Accumulate) Accumulate(pass, chunk, roots[r], v, i0, cLo, cHi);
+                    else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(scratch);
+            ArrayPool<double[]>.Shared.Return(segArr, clearArray: true);
+            ArrayPool<int>.Shared.Return(segOff);
+        }
+        pass.ChunkSums[chunk] = sums;
+    }
+
+    /// <summary>target[i − shift] += v for the block at i0. Positions inside this chunk's own range are added
+    /// now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge) are deferred and
+    /// added after all chunks, in chunk order.</summary>
+    private static void Accumulate(Pass pass, int chunk, in Root root, ReadOnlySpan<double> v, int i0, int cLo, int cHi)
+    {
+        double[] t = root.Target!;
+        int at = i0 - root.Shift, n = v.Length;
+        int lo = Math.Max(0, -at), hi = Math.Min(n, t.Length - at);
+        if (hi <= lo) return;
+        int own0 = Math.Clamp(cLo - at, lo, hi), own1 = Math.Clamp(cHi - at, own0, hi);
+        if (own1 > own0)
+        {
+            Span<double> d = t.AsSpan(at + own0, own1 - own0);
+            TensorPrimitives.Add(d, v[own0..own1], d);
+        }
+        if (own0 > lo || hi > own1)
+        {
+            var list = pass.Deferred[chunk] ??= [];
+            for (int j = lo; j < own0; j++) list.Add((t, at + j, v[j]));
+            for (int j = own1; j < hi; j++) list.Add((t, at + j, v[j]));
+        }
+    }
+
+    private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int start, int n) =>
+        inst < 0 ? default : new ReadOnlySpan<double>(arr[inst], off[inst] + start, n);
+
+    private static void ReleaseInputs(Inst[] plan, int i, Stack<int> free)
+    {
+        ref Inst it = ref plan[i];
+        Release(plan, it.In0, i, free);
+        if (it.In1 != it.In0) Release(plan, it.In1, i, free);
+        if (it.In2 != it.In0 && it.In2 != it.In1) Release(plan, it.In2, i, free);
+    }
+
+    private static void Release(Inst[] plan, int input, int reader, Stack<int> free)
+    {
+        if (input < 0 || plan[input].LastUse != reader || plan[input].Scratch < 0) return;
+        free.Push(plan[input].Scratch);
+    }
+
+    /// <summary>Adds the instance (buf, offset) and everything it needs, children first; returns its index.
+    /// Iterative depth-first post-order: the expression's depth never reaches the call stack.</summary>
+    private static int Plan(Buf rootBuf, int rootOffset, Planner pl)
+    {
+        var index = pl.Index;
+        var stack = pl.Stack;
+        stack.Push((new Key(rootBuf, rootOffset), false));
+        while (stack.Count > 0)
+        {
+            var (key, expanded) = stack.Pop();
+            if (index.ContainsKey(key)) continue;
+            LazyNode? node = key.Buf.Node;
+            double[]? data = node is null ? key.Buf.Data : null;
+            if (node is null || node is ConstNode)
+            {
+                var leafKey = node is ConstNode ? new Key(key.Buf, 0) : key;
+                if (!index.TryGetValue(leafKey, out int leaf))
+                {
+                    leaf = pl.Count;
+                    pl.Add(new Inst
+                    {
+                        Kind = node is null ? Kind.Stored : Kind.Const, Buf = key.Buf, Offset = key.Offset, Node = node, Data = data,
+                        In0 = -1, In1 = -1, In2 = -1, Scratch = -1, Target = -1,
+                    });
+                    index[leafKey] = leaf;
+                }
+                index[key] = leaf;
+                continue;
+            }
+            Buf[] inputs = node.Inputs;
+            if (!expanded)
+            {
+                stack.Push((key, true));
+                for (int i = inputs.Length - 1; i >= 0; i--)
+                {
+                    var child = new Key(inputs[i], key.Offset + node.InputOffset(i));
+                    if (!index.ContainsKey(child)) stack.Push((child, false));
+                }
+                continue;
+            }
+            var inst = new Inst
+            {
+                Kind = Kind.Node, Buf = key.Buf, Offset = key.Offset, Node = node,
+                In0 = inputs.Length > 0 ? index[new Key(inputs[0], key.Offset + node.InputOffset(0))] : -1,
+                In1 = inputs.Length > 1 ? index[new Key(inputs[1], key.Offset + node.InputOffset(1))] : -1,
+                In2 = inputs.Length > 2 ? index[new Key(inputs[2], key.Offset + node.InputOffset(2))] : -1,
+                Scratch = -1, Target = -1,
+            };
+            index[key] = pl.Count;
+            pl.Add(inst);
+        }
+        return index[new Key(rootBuf, rootOffset)];
+    }
+}
