@@ -22,7 +22,7 @@ internal static class Elementwise
         typeof(R) == typeof(E.Square) || typeof(R) == typeof(E.Cube) || typeof(R) == typeof(E.Exp) ||
         typeof(R) == typeof(E.Log) || typeof(R) == typeof(E.Abs) || typeof(R) == typeof(E.Relu) ||
         typeof(R) == typeof(E.Sin) || typeof(R) == typeof(E.Cos) || typeof(R) == typeof(E.Tanh) ||
-        typeof(R) == typeof(E.Sigmoid) || typeof(R) == typeof(E.Log1p);
+        typeof(R) == typeof(E.Sigmoid);
 
     /// <summary>y = φ(x; p) elementwise.</summary>
     internal static void UnaryPrimal<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
@@ -46,7 +46,8 @@ internal static class Elementwise
         if (typeof(R) == typeof(E.Cos)) { TensorPrimitives.Cos(x, y); return; }
         if (typeof(R) == typeof(E.Tanh)) { TanhKernel(x, y); return; }
         if (typeof(R) == typeof(E.Sigmoid)) { TensorPrimitives.Sigmoid(x, y); return; }
-        if (typeof(R) == typeof(E.Log1p)) { TensorPrimitives.LogP1(x, y); return; }
+        // (No TensorPrimitives.LogP1: it computes log(1 + x) and loses the low digits near 0; the rule's own
+        // primal is exact there.)
         UnaryPrimalScalar<R>(x, y, p);
     }
 
