@@ -11,5 +11,6 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     new VersionOption(),
     DemoCommand.Create(),
     BenchCommand.Create(),
+    TrainCommand.Create(),
 };
 return root.Parse(args).Invoke();
