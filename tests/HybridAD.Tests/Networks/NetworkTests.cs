@@ -25,7 +25,7 @@ public class NetworkTests
         Assert.Equal(
             ["dense1.W", "dense1.b", "dense2.W", "dense2.b", "dense3.W", "dense3.b"],
             net.ParameterSpecs.Select(s => s.Name));
-        Assert.Equal([32, 64], net.ParameterSpecs[2].Shape);
+        Assert.Equal([32, 64], net.ParameterSpecs[2].Shape.ToArray());
         Assert.Equal(6570, net.ParameterCount);
         Assert.Equal(10, net.Outputs);
         Assert.Equal(Activation.Softmax, net.Head);
@@ -81,7 +81,7 @@ public class NetworkTests
         var dense = Network.Create(4, Layers.Dense(5) >> Layers.Tanh >> Layers.Dense(3));
         var notes = Network.Create(4, Layers.DenseExtended(5) >> Layers.Tanh >> Layers.DenseExtended(3));
         Assert.Equal(["dense1.W", "dense2.W"], notes.ParameterSpecs.Select(s => s.Name));
-        Assert.Equal([5, 5], notes.ParameterSpecs[0].Shape);
+        Assert.Equal([5, 5], notes.ParameterSpecs[0].Shape.ToArray());
         var pd = dense.Init(seed: 5, biases: Initializer.Uniform(-1, 1));
         var pn = notes.Init(seed: 5, biases: Initializer.Uniform(-1, 1));
         Assert.Equal(dense.ToWeights(pd), notes.ToWeights(pn));
@@ -149,7 +149,7 @@ public class NetworkTests
     {
         var net = Digits();
         Parameters p = net.Init(seed: 1);
-        Assert.Equal(["dense1", "dense2", "dense3"], p.Groups);
+        Assert.Equal(["dense1", "dense2", "dense3"], p.Groups.ToArray());
         Parameters d2 = p.Group("dense2");
         Assert.Equal(["W", "b"], d2.Specs.Select(s => s.Name));
         Assert.Same(p["dense2.W"], d2["W"]);
@@ -236,7 +236,7 @@ public class NetworkTests
         var logistic = Network.Create(2, Layers.Dense(1) >> Layers.Sigmoid);
         var q = logistic.FromVector([1, -1, 0]);
         Assert.Equal([1, 0], logistic.Classify(q, Tensor.Matrix(new double[,] { { 2, 1 }, { 1, 2 } })));
-        var data = Dataset.Create([2, 1, 1, 2, 3, 0], [0, 1, 0], 2, 3);
+        var data = Dataset.Create([2, 1, 1, 2, 3, 0], [0, 1, 2], 2, 3);
         Assert.Equal(2.0 / 3, net.Accuracy(p, data), 1e-15);
     }
 }

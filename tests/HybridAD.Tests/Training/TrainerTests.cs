@@ -23,8 +23,8 @@ public class TrainerTests : IDisposable
 
     private static bool SameRecords(TrainingHistory a, TrainingHistory b) =>
         a.Epochs.Length == b.Epochs.Length && a.Epochs.Zip(b.Epochs).All(p =>
-            p.First.Epoch == p.Second.Epoch && BitConverter.DoubleToInt64Bits(p.First.TrainLoss) == BitConverter.DoubleToInt64Bits(p.Second.TrainLoss) &&
-            p.First.TrainAccuracy == p.Second.TrainAccuracy && p.First.TestAccuracy == p.Second.TestAccuracy);
+            p.Item1.Epoch == p.Item2.Epoch && BitConverter.DoubleToInt64Bits(p.Item1.TrainLoss) == BitConverter.DoubleToInt64Bits(p.Item2.TrainLoss) &&
+            p.Item1.TrainAccuracy == p.Item2.TrainAccuracy && p.Item1.TestAccuracy == p.Item2.TestAccuracy);
 
     [Fact]
     public void Iris_ReachesAtLeast95Percent_Deterministically()
@@ -99,7 +99,7 @@ public class TrainerTests : IDisposable
         }
         Assert.Equal(p.ToVector(), r.Parameters.ToVector());
         Assert.Equal(4, r.State.Step);
-        for (int i = 0; i < s.Slots.Length; i++) Assert.Equal(s.Slots[i].Values, r.State.OptimizerState.Slots[i].Values);
+        for (int i = 0; i < s.Slots.Length; i++) Assert.Equal(s.Slots[i].Values.ToArray(), r.State.OptimizerState.Slots[i].Values.ToArray());
         Assert.NotEqual(Trainer.EpochOrder(6, 1, 11), Trainer.EpochOrder(6, 2, 11));
     }
 
@@ -169,7 +169,7 @@ public class TrainerTests : IDisposable
         var resumed = Trainer.Fit(net, resumedStart, split.Train, split.Test, options);
 
         Assert.True(straight.Parameters.BitEquals(resumed.Parameters));
-        Assert.Equal(straight.State.OptimizerState.Slots[1].Values, resumed.State.OptimizerState.Slots[1].Values);
+        Assert.Equal(straight.State.OptimizerState.Slots[1].Values.ToArray(), resumed.State.OptimizerState.Slots[1].Values.ToArray());
         Assert.Equal(straight.State.Step, resumed.State.Step);
         Assert.True(SameRecords(straight.History, resumed.History));
     }
@@ -187,7 +187,7 @@ public class TrainerTests : IDisposable
         Assert.True(back.BitEquals(r.Parameters));
         Assert.Equal(Batches.Features(split.Test).ToArray().Length, split.Test.Count * 4);
         Assert.Equal(net.Apply(r.Parameters, Batches.Features(split.Test)).ToArray(), net.Apply(back, Batches.Features(split.Test)).ToArray());
-        Assert.Equal(split.Transform!.Offset, loaded.InputTransform!.Offset);
+        Assert.Equal(split.Transform!.Offset.ToArray(), loaded.InputTransform!.Offset.ToArray());
         // Training on from the loaded weights continues exactly like training on from the originals.
         var o = new TrainingOptions { Epochs = 1, Optimizer = new Sgd(0.05) };
         Assert.True(Trainer.Fit(net, back, split.Train, null, o).Parameters.BitEquals(Trainer.Fit(net, r.Parameters, split.Train, null, o).Parameters));
