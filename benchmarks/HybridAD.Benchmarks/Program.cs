@@ -1,5 +1,11 @@
 using System.Diagnostics;
+using BenchmarkDotNet.Running;
 using HybridAD;
+using HybridAD.Benchmarks;
+
+// Any arguments go to BenchmarkDotNet (e.g. `-- --filter '*MlpBenchmarks*'`); no arguments: the quick Rosenbrock
+// timing below.
+if (args.Length > 0) { BenchmarkSwitcher.FromAssembly(typeof(MlpBenchmarks).Assembly).Run(args); return; }
 
 int n = 100000;
 var x = new double[n];

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using HybridAD.Data;
 using HybridAD.Networks;
@@ -261,32 +262,19 @@ public static class Trainer
         int batches = (n + batch - 1) / batch;
         int[] order = EpochOrder(n, epoch, options.ShuffleSeed);
 
-        var specs = network.ParameterSpecs;
-        double[] theta = state.Parameters.ToVector();
-        var grad = new double[theta.Length];
-        var buffers = OptimizerBuffers.From(state.OptimizerState);
-        var tensors = new Tensor[specs.Length];
-        var offsets = new int[specs.Length];
-        for (int i = 1; i < specs.Length; i++) offsets[i] = offsets[i - 1] + specs[i - 1].Size;
-        var shapes = specs.Select(s => s.Shape.ToArray()).ToArray();
-
+        var stepper = new Stepper(network, options, state.Parameters, state.OptimizerState, n);
         double lossSum = 0;
         for (int b = 0; b < batches; b++)
         {
             cancellation.ThrowIfCancellationRequested();
             int start = b * batch, count = Math.Min(batch, n - start);
             var (x, c) = Batches.Rows(train, order.AsSpan(start, count), network.Outputs);
-            for (int i = 0; i < tensors.Length; i++) tensors[i] = Tensor.FromSpan(theta.AsSpan(offsets[i], specs[i].Size), shapes[i]);
-            var mode = RunMode.Train(options.Seed, buffers.Step);
-            var (value, grads) = TensorAD.ValueAndGrad(
-                ps => Objective(network, Parameters.Wrap(specs, ps), x, c, options.Loss, options.L2, n, mode), tensors);
-            for (int i = 0; i < grads.Length; i++) grads[i].CopyTo(grad.AsSpan(offsets[i], specs[i].Size));
-            options.Optimizer.Update(theta, buffers, grad);
-            lossSum += value.Value * count;
-            onStep?.Invoke(new StepProgress(epoch, b + 1, batches, buffers.Step, value.Value, lossSum / (start + count)));
+            double loss = stepper.Step(x, c);
+            lossSum += loss * count;
+            onStep?.Invoke(new StepProgress(epoch, b + 1, batches, stepper.Buffers.Step, loss, lossSum / (start + count)));
         }
 
-        Parameters trained = network.FromVector(theta);
+        Parameters trained = network.FromVector(stepper.Theta);
         double trainAcc = double.NaN;
         double? testAcc = null;
         if (options.EvaluateEachEpoch)
@@ -296,7 +284,7 @@ public static class Trainer
         }
         else if (test is not null) testAcc = double.NaN;
         var record = new EpochRecord(epoch, lossSum / n, trainAcc, testAcc, clock.Elapsed.TotalSeconds);
-        return new TrainingState(trained, buffers.ToState(), epoch, state.History.Add(record));
+        return new TrainingState(trained, stepper.Buffers.ToState(), epoch, state.History.Add(record));
     }
 
     /// <summary>
@@ -350,5 +338,62 @@ public static class Trainer
         if (options.Monitor == StopMonitor.TestAccuracy && options.Patience is not null && test is null)
             throw new ArgumentException("Trainer: patience on the test accuracy needs a test set.", nameof(test));
         options.Loss.CheckCompatible(network);
+    }
+
+    /// <summary>
+    /// The in-place step loop of an epoch: the flat parameters θ and the optimizer buffers, updated by one step per
+    /// batch — parameter tensors copied from θ, the objective's gradient by one reverse sweep, the gradients copied
+    /// into one flat vector, the optimizer's in-place update. (Also the synthetic benchmark's step.)
+    /// </summary>
+    internal sealed class Stepper
+    {
+        private readonly Network _network;
+        private readonly TrainingOptions _options;
+        private readonly ImmutableArray<ParameterSpec> _specs;
+        private readonly int[] _offsets, _sizes;
+        private readonly int[][] _shapes;
+        private readonly Tensor[] _tensors;
+        private readonly double[] _grad;
+        private readonly int _n;
+
+        internal Stepper(Network network, TrainingOptions options, Parameters parameters, OptimizerState state, int n)
+        {
+            _network = network;
+            _options = options;
+            _specs = network.ParameterSpecs;
+            _n = n;
+            Theta = parameters.ToVector();
+            _grad = new double[Theta.Length];
+            Buffers = OptimizerBuffers.From(state);
+            _tensors = new Tensor[_specs.Length];
+            _offsets = new int[_specs.Length];
+            _sizes = new int[_specs.Length];
+            _shapes = new int[_specs.Length][];
+            for (int i = 0; i < _specs.Length; i++)
+            {
+                _offsets[i] = i == 0 ? 0 : _offsets[i - 1] + _sizes[i - 1];
+                _sizes[i] = _specs[i].Size;
+                _shapes[i] = [.. _specs[i].Shape];
+            }
+        }
+
+        /// <summary>θ, flat (updated in place by every step).</summary>
+        internal double[] Theta { get; }
+
+        /// <summary>The optimizer state (updated in place by every step).</summary>
+        internal OptimizerBuffers Buffers { get; }
+
+        /// <summary>One step on the batch (x, c); returns the batch's objective before the step.</summary>
+        internal double Step(Tensor x, Tensor c)
+        {
+            for (int i = 0; i < _tensors.Length; i++) _tensors[i] = Tensor.FromSpan(Theta.AsSpan(_offsets[i], _sizes[i]), _shapes[i]);
+            var mode = RunMode.Train(_options.Seed, Buffers.Step);
+            var specs = _specs;
+            var (value, grads) = TensorAD.ValueAndGrad(
+                ps => Objective(_network, Parameters.Wrap(specs, ps), x, c, _options.Loss, _options.L2, _n, mode), _tensors);
+            for (int i = 0; i < grads.Length; i++) grads[i].CopyTo(_grad.AsSpan(_offsets[i], _sizes[i]));
+            _options.Optimizer.Update(Theta, Buffers, _grad);
+            return value.Value;
+        }
     }
 }

@@ -10,6 +10,8 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure a workload (medians of repeated runs); --json prints machine-readable results.")
         {
+            MlpDigitsBench.Create(),
+            MlpSyntheticBench.Create(),
         };
         return command;
     }
