@@ -107,7 +107,17 @@ internal static class TrainCommand
             };
             var config = parseResult.InvocationConfiguration;
             bool interactive = !a.Json && ReferenceEquals(config.Output, Console.Out) && !Console.IsOutputRedirected;
-            return Task.FromResult(Run(a, config.Output, config.Error, interactive, cancellation));
+            // Ctrl-C (SIGINT) and SIGTERM stop the loop within a step; the last completed epoch is in the checkpoint
+            // and the message says so (exit code 130). Our own handlers, so this holds however the action is invoked.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+            return Task.FromResult(Run(a, config.Output, config.Error, interactive, stop.Token));
         });
         return command;
     }
@@ -120,18 +130,17 @@ internal static class TrainCommand
         {
             var job = TrainJob.Prepare(a);
             state = job.Start;
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Out = new AnsiConsoleOutput(stdout),
-                Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-                ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-                Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
-            });
-            if (!interactive) console.Profile.Width = 400; // plain text: never wrap lines
-            if (!a.Json) job.WriteHeader(console);
+            if (!a.Json) job.WriteHeader(stdout);
 
             if (interactive)
             {
+                var console = AnsiConsole.Create(new AnsiConsoleSettings
+                {
+                    Out = new AnsiConsoleOutput(stdout),
+                    Ansi = AnsiSupport.Detect,
+                    ColorSystem = ColorSystemSupport.Detect,
+                    Interactive = InteractionSupport.Yes,
+                });
                 console.Progress()
                     .AutoClear(false)
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -151,7 +160,9 @@ internal static class TrainCommand
                         }
                         task.Value = task.MaxValue;
                     });
-                foreach (var e in state!.History.Epochs) console.WriteLine(EpochLine(e, a.Epochs));
+                // Only this run's epochs (a resumed run's earlier ones are in the checkpoint's history).
+                foreach (var e in state!.History.Epochs)
+                    if (e.Epoch > job.Start.Epoch) stdout.WriteLine(EpochLine(e, a.Epochs));
             }
             else
             {
@@ -165,7 +176,7 @@ internal static class TrainCommand
                 }
             }
 
-            job.Finish(state!, a.Json ? null : console);
+            job.Finish(state!, a.Json ? null : stdout);
             return 0;
         }
         catch (OperationCanceledException)
@@ -367,7 +378,7 @@ internal sealed class TrainJob
         return (name, split);
     }
 
-    public void WriteHeader(IAnsiConsole console)
+    public void WriteHeader(TextWriter console)
     {
         var tr = Split.Train;
         console.WriteLine($"data: {DataName} ({tr.Count} train / {Split.Test.Count} test, {tr.FeatureCount} features, {tr.ClassCount} classes" +
@@ -404,7 +415,7 @@ internal sealed class TrainJob
     }
 
     /// <summary>The final accuracies and confusion matrix (text mode), and the model and plot files.</summary>
-    public void Finish(TrainingState s, IAnsiConsole? console)
+    public void Finish(TrainingState s, TextWriter? console)
     {
         if (console is not null)
         {
@@ -416,7 +427,7 @@ internal sealed class TrainJob
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"after {s.Epoch} epochs ({Describe(reason)}): train accuracy {trainAcc:F4}, test accuracy {cm.Accuracy:F4}"));
             console.WriteLine("confusion matrix (test set):");
-            console.WriteLine(cm.ToText(Split.Test.ClassNames));
+            console.WriteLine(cm.ToText(Split.Test.ClassNames).TrimEnd());
         }
         if (_a.Save is not null)
         {
