@@ -309,11 +309,9 @@ public static class TensorAD
             Tensor tangent;
             if (k > 1)
             {
-                var seed = new double[n * kk];
-                for (int c = 0; c < kk; c++) seed[(j0 + c) * kk + c] = 1;
                 try
                 {
-                    tangent = JvpCore(f, x, Tensor.Own(seed, Shapes.Append(x.Dims, kk)), nameof(Jacobian)).Tangent;
+                    tangent = JvpCore(f, x, IdentityBlock(x.Dims, j0, kk), nameof(Jacobian)).Tangent;
                 }
                 catch (BatchUnsupportedException)
                 {
@@ -357,12 +355,10 @@ public static class TensorAD
             int kk = Math.Min(k, m - i0);
             if (k > 1)
             {
-                var seed = new double[m * kk];
-                for (int c = 0; c < kk; c++) seed[(i0 + c) * kk + c] = 1;
                 Tensor g;
                 try
                 {
-                    g = rec.Pull(Tensor.Own(seed, Shapes.Append(rec.Value.Dims, kk)));
+                    g = rec.Pull(IdentityBlock(rec.Value.Dims, i0, kk));
                 }
                 catch (BatchUnsupportedException)
                 {
@@ -370,9 +366,8 @@ public static class TensorAD
                     i0 -= 1;
                     continue;
                 }
-                ReadOnlySpan<double> gv = g.Values.Span;
-                for (int j = 0; j < n; j++)
-                    for (int c = 0; c < kk; c++) jac[(i0 + c) * n + j] = gv[j * kk + c];
+                // g is n × kk (direction last): rows i0.. of J are its transpose.
+                Tensors.Kernels.Layout.Transpose(g.Values.Span, jac.AsSpan(i0 * n, kk * n), n, kk, 1);
             }
             else
             {
@@ -397,7 +392,43 @@ public static class TensorAD
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
-        return Jacobian(Grad(f), x, JacobianMode.Reverse, blockSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(blockSize);
+        Recording rec = Record(Grad(f), x, nameof(Hessian));
+        int n = x.Length;
+        var h = GC.AllocateUninitializedArray<double>(n * n);
+        // Blocks of rows: a narrow block keeps each sweep's nonzeros (a banded Hessian's) small, a wide one
+        // amortizes the sweep; a few blocks balance both.
+        int k = blockSize > 0 ? Math.Min(blockSize, n) : Math.Clamp((n + 7) / 8, Math.Min(n, 64), Math.Max(1, DefaultBlock(n, n, n)));
+        if (x.Key != 0 || rec.Nested) k = 1;
+        for (int i0 = 0; i0 < n; i0 += k)
+        {
+            int kk = Math.Min(k, n - i0);
+            Tensor g;
+            if (k > 1)
+            {
+                try
+                {
+                    g = rec.Pull(IdentityBlock(x.Dims, i0, kk));
+                }
+                catch (BatchUnsupportedException)
+                {
+                    k = 1;
+                    i0 -= 1;
+                    continue;
+                }
+            }
+            else
+            {
+                var seed = new double[n];
+                seed[i0] = 1;
+                g = rec.Pull(Tensor.Own(seed, x.Dims));
+            }
+            // g holds rows i0 .. i0 + kk of H as an n × kk block, i.e. columns i0 .. of H (H is symmetric):
+            // each of its rows is one contiguous run of H.
+            ReadOnlySpan<double> gv = g.Values.Span;
+            for (int j = 0; j < n; j++) gv.Slice(j * kk, kk).CopyTo(h.AsSpan(j * n + i0, kk));
+        }
+        return Tensor.Own(h, [.. x.Dims, .. x.Dims]);
     }
 
     /// <summary>
@@ -414,14 +445,57 @@ public static class TensorAD
         return JvpCore(Grad(f), x, v, nameof(Hvp)).Tangent;
     }
 
+    // ======================================================================== cost report
+
+    /// <summary>
+    /// Records one evaluation of f and lists its tensor operations in order with their estimated costs: the
+    /// per-operation input a cost model needs (forward costs ⌈n/k⌉ tangent sweeps of the tangent costs, reverse
+    /// ⌈m/k⌉ adjoint sweeps of the adjoint costs). Scalar operations are not listed.
+    /// </summary>
+    /// <example><code>
+    /// var ops = TensorAD.Profile(x => Tensor.MatMul(a, Tensor.Tanh(Tensor.MatMul(b, x))), x0);
+    /// double adjointFlops = ops.Sum(o => o.Cost.AdjointFlops);
+    /// </code></example>
+    public static IReadOnlyList<TensorOpProfile> Profile(Func<Tensor, Tensor> f, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        x.EnsureOpen();
+        var tape = new Tape(nameof(Profile), pooled: false);
+        try
+        {
+            f(tape.InputTensor(x));
+        }
+        finally { tape.Close(); }
+        var list = new List<TensorOpProfile>();
+        TensorTape records = tape.Tensors!;
+        for (int i = 0; i < records.Count; i++)
+        {
+            TensorRecord r = records.Records[i];
+            if (r.Kind == RecordKind.Input) continue;
+            int[] shape = r.Output?.Dims ?? Shapes.ScalarShape;
+            list.Add(new TensorOpProfile(r.Name, (int[])shape.Clone(), r.Cost));
+        }
+        return list;
+    }
+
     // ======================================================================== helpers
 
-    /// <summary>Computes every pending value of the results (a combinator returns finished tensors).</summary>
+    /// <summary>Directions first .. first + k of the identity over a tensor's elements: shape dims ++ [k].</summary>
+    internal static Tensor IdentityBlock(int[] dims, int first, int k)
+    {
+        int rows = Shapes.Size(dims);
+        return new Tensor(Shapes.Append(dims, k), Buf.Lazy(new IdentityNode(rows, k, first), rows * k));
+    }
+
+    /// <summary>Computes every pending value of the results (a combinator returns finished tensors). Results
+    /// perturbed by an enclosing call are left to that call, which computes them together with their
+    /// derivatives in one pass.</summary>
     private static void Complete(Tensor[] results)
     {
         var bufs = new List<Buf>();
         foreach (Tensor t in results)
-            if (!t.Values.IsStored) bufs.Add(t.Values);
+            if (t.Key == 0 && !t.Values.IsStored) bufs.Add(t.Values);
         if (bufs.Count > 0) Evaluator.StoreAll(bufs.ToArray());
     }
 
@@ -444,3 +518,9 @@ public static class TensorAD
 /// tensor, or a perturbed operand); the Jacobian repeats that block one direction per sweep.</summary>
 internal sealed class BatchUnsupportedException()
     : InvalidOperationException("This computation cannot carry a block of directions; one direction per sweep is used instead.");
+
+/// <summary>One recorded tensor operation and its estimated cost (see <see cref="TensorAD.Profile"/>).</summary>
+/// <param name="Name">The operation ("matmul", "tanh", "sum", …).</param>
+/// <param name="OutputShape">The shape of its result.</param>
+/// <param name="Cost">Estimated flops (primal, per tangent direction, per cotangent) and bytes moved.</param>
+public readonly record struct TensorOpProfile(string Name, int[] OutputShape, OpCost Cost);

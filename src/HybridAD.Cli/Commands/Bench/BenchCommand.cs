@@ -10,6 +10,9 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure a workload (medians of repeated runs); --json prints machine-readable results.")
         {
+            RosenbrockBench.Create(),
+            JacobianBench.Create(),
+            HessianBench.Create(),
             MlpDigitsBench.Create(),
             MlpSyntheticBench.Create(),
         };

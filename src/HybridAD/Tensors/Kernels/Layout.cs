@@ -125,43 +125,62 @@ internal static class Layout
             }
     }
 
-    /// <summary>exp(x − lse) along the middle axis (softmax weights), with the convention that a row of all −∞
-    /// has weights 0 (never NaN).</summary>
-    internal static void SoftmaxFromLse(ReadOnlySpan<double> x, ReadOnlySpan<double> lse, Span<double> dst, int outer, int mid, int inner)
+    /// <summary>Softmax (or log-softmax) along the middle axis, max-shifted: e = exp(x − m), softmax = e / Σe,
+    /// log-softmax = (x − m) − log Σe. A row of all −∞ gives weights 0 (log −∞); +∞ entries share the weight; a
+    /// NaN makes the row NaN.</summary>
+    internal static void Softmax(ReadOnlySpan<double> x, Span<double> dst, int outer, int mid, int inner, bool log)
     {
         for (int o = 0; o < outer; o++)
-        {
-            if (inner == 1)
-            {
-                double l = lse[o];
-                Span<double> d = dst.Slice(o * mid, mid);
-                if (double.IsNegativeInfinity(l))
-                {
-                    d.Clear();
-                    continue;
-                }
-                if (double.IsPositiveInfinity(l))
-                {
-                    // Weight shared by the +∞ entries.
-                    ReadOnlySpan<double> row = x.Slice(o * mid, mid);
-                    int count = 0;
-                    foreach (double v in row) if (double.IsPositiveInfinity(v)) count++;
-                    for (int j = 0; j < mid; j++) d[j] = double.IsPositiveInfinity(row[j]) ? 1.0 / count : 0;
-                    continue;
-                }
-                TensorPrimitives.Subtract(x.Slice(o * mid, mid), l, d);
-                TensorPrimitives.Exp(d, d);
-                continue;
-            }
             for (int i = 0; i < inner; i++)
             {
-                double l = lse[o * inner + i];
+                int b = o * mid * inner + i;
+                double m = double.NegativeInfinity;
+                bool nan = false;
+                int posInf = 0;
                 for (int j = 0; j < mid; j++)
                 {
-                    int k = (o * mid + j) * inner + i;
-                    dst[k] = double.IsNegativeInfinity(l) ? 0 : Math.Exp(x[k] - l);
+                    double v = x[b + j * inner];
+                    if (double.IsNaN(v)) nan = true;
+                    else if (v > m) m = v;
+                    if (double.IsPositiveInfinity(v)) posInf++;
+                }
+                if (nan || double.IsNegativeInfinity(m) || posInf > 0)
+                {
+                    for (int j = 0; j < mid; j++)
+                    {
+                        double v = x[b + j * inner];
+                        double w = nan ? double.NaN : posInf > 0 && double.IsPositiveInfinity(v) ? 1.0 / posInf : 0;
+                        dst[b + j * inner] = log ? Math.Log(w) : w;
+                    }
+                    continue;
+                }
+                if (inner == 1)
+                {
+                    ReadOnlySpan<double> row = x.Slice(b, mid);
+                    Span<double> d = dst.Slice(b, mid);
+                    TensorPrimitives.Subtract(row, m, d);
+                    if (log)
+                    {
+                        // (x − m) − log Σ exp(x − m), without overwriting x − m before the sum.
+                        double s = 0;
+                        foreach (double v in d) s += Math.Exp(v);
+                        TensorPrimitives.Subtract(d, Math.Log(s), d);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Exp(d, d);
+                        TensorPrimitives.Divide(d, TensorPrimitives.Sum(d), d);
+                    }
+                    continue;
+                }
+                double sum = 0;
+                for (int j = 0; j < mid; j++) sum += Math.Exp(x[b + j * inner] - m);
+                double ls = Math.Log(sum);
+                for (int j = 0; j < mid; j++)
+                {
+                    double v = x[b + j * inner] - m;
+                    dst[b + j * inner] = log ? v - ls : Math.Exp(v) / sum;
                 }
             }
-        }
     }
 }

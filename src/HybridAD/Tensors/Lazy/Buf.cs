@@ -15,17 +15,35 @@ internal sealed class Buf
     internal const int MaxDepth = 48;
 
     internal readonly int Length;
+    /// <summary>Where the values start in <see cref="Data"/> (a stored buffer may be a view of a larger one).</summary>
+    internal readonly int Start;
     private double[]? _data;
     private LazyNode? _node;
 
     /// <summary>Longest pending chain below this buffer (0 when stored at creation).</summary>
     internal readonly int Depth;
 
+    private readonly int _supLo, _supHi;
+
+    /// <summary>Positions [Lo, Hi) outside of which every value is exactly zero (a conservative bound: a block of
+    /// directions of a Jacobian or Hessian is mostly zeros, and the evaluator skips the known-zero blocks).</summary>
+    internal (int Lo, int Hi) Support => (_supLo, _supHi);
+
     /// <summary>A stored buffer that takes ownership of <paramref name="data"/> (never written afterwards).</summary>
     internal Buf(double[] data)
     {
         _data = data;
         Length = data.Length;
+        _supHi = Length;
+    }
+
+    /// <summary>A view of <paramref name="length"/> stored values starting at <paramref name="start"/> (no copy).</summary>
+    internal Buf(double[] data, int start, int length)
+    {
+        _data = data;
+        Start = start;
+        Length = length;
+        _supHi = length;
     }
 
     private Buf(LazyNode node, int length, int depth)
@@ -33,6 +51,8 @@ internal sealed class Buf
         _node = node;
         Length = length;
         Depth = depth;
+        (_supLo, _supHi) = node.Support(length);
+        if (_supHi <= _supLo) (_supLo, _supHi) = (0, 0);
     }
 
     /// <summary>A pending buffer, or (if the chain is too deep, or empty) a computed one.</summary>
@@ -53,11 +73,11 @@ internal sealed class Buf
     /// <summary>The pending expression, or null once stored.</summary>
     internal LazyNode? Node => Volatile.Read(ref _node);
 
-    /// <summary>The values (computing them if pending). Never write to this array.</summary>
+    /// <summary>The array holding the values from <see cref="Start"/> (computing them if pending). Never write to it.</summary>
     internal double[] Data => Volatile.Read(ref _data) ?? Evaluator.Store(this);
 
     /// <summary>The values as a span of exactly <see cref="Length"/> elements.</summary>
-    internal ReadOnlySpan<double> Span => new(Data, 0, Length);
+    internal ReadOnlySpan<double> Span => new(Data, Start, Length);
 
     /// <summary>True (with the value) when every element is known to equal one constant without computing.</summary>
     internal bool TryGetConst(out double value)

@@ -17,34 +17,86 @@ internal static class Evaluator
 {
     internal const int Block = 1024;
 
-    /// <summary>A requested output: stored into <see cref="Target"/> or summed (when Target is null).</summary>
-    internal struct Root(Buf buf, double[]? target)
+    /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
+    /// (target[i − Shift] += value[i]), or summed (when Target is null).</summary>
+    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0)
     {
         internal readonly Buf Buf = buf;
         internal readonly double[]? Target = target;
+        internal readonly bool Accumulate = accumulate;
+        internal readonly int Shift = shift;
         internal double Sum;
     }
 
     /// <summary>Computes and publishes a pending buffer.</summary>
     internal static double[] Store(Buf buf)
     {
-        LazyNode? node = buf.Node;
-        if (node is null) return buf.Data; // published by another thread meanwhile
-        var target = GC.AllocateUninitializedArray<double>(buf.Length);
-        Span<Root> roots = [new Root(buf, target)];
-        Run(roots);
-        return buf.Publish(target);
+        if (buf.Node is null) return buf.Data; // published by another thread meanwhile
+        StoreAll([buf]);
+        return buf.Data;
     }
 
-    /// <summary>Stores several pending buffers in as few passes as possible (one per distinct length).</summary>
+    /// <summary>Stores several pending buffers in as few passes as possible (one per distinct length of what is
+    /// evaluated). A buffer that is a sum of shifted terms r[i] = Σ cₖ[i + sₖ] (the adjoint of overlapping slices:
+    /// a stencil's gradient) is computed in the terms' own index space, evaluating the shared cₖ once per block
+    /// and adding each into r at its shift — instead of evaluating each cₖ again at every shift.</summary>
     internal static void StoreAll(ReadOnlySpan<Buf> bufs)
     {
         var roots = new List<Root>();
+        var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
-            if (!b.IsStored && !ContainsBuf(roots, b)) roots.Add(new Root(b, GC.AllocateUninitializedArray<double>(b.Length)));
+        {
+            if (b.IsStored || published.Exists(p => ReferenceEquals(p.Buf, b))) continue;
+            var terms = ShiftedTerms(b);
+            double[] target;
+            if (terms is not null)
+            {
+                target = new double[b.Length]; // zeroed: positions no term reaches stay 0
+                foreach (var (child, shift) in terms) roots.Add(new Root(child, target, accumulate: true, shift: shift));
+            }
+            else
+            {
+                target = GC.AllocateUninitializedArray<double>(b.Length);
+                roots.Add(new Root(b, target));
+            }
+            published.Add((b, target));
+        }
         if (roots.Count == 0) return;
         RunGrouped(roots);
-        foreach (Root r in roots) r.Buf.Publish(r.Target!);
+        foreach (var (b, t) in published) b.Publish(t);
+    }
+
+    /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
+    /// all terms of one length; else null.</summary>
+    private static List<(Buf Child, int Shift)>? ShiftedTerms(Buf buf)
+    {
+        if (buf.Node is not Map2Node<Rules.Elementals.Add>) return null;
+        var terms = new List<(Buf Child, int Shift)>();
+        var stack = new Stack<Buf>();
+        stack.Push(buf);
+        bool anyShift = false;
+        while (stack.Count > 0)
+        {
+            Buf b = stack.Pop();
+            LazyNode? n = b.Node;
+            if (n is Map2Node<Rules.Elementals.Add> && b.Length == buf.Length)
+            {
+                stack.Push(n.Inputs[1]);
+                stack.Push(n.Inputs[0]);
+            }
+            else if (n is ShiftNode sh)
+            {
+                terms.Add((sh.Inputs[0], sh.Offset));
+                anyShift = true;
+            }
+            else terms.Add((b, 0));
+            if (terms.Count > 16) return null;
+        }
+        if (!anyShift) return null;
+        int len = terms[0].Child.Length;
+        foreach (var t in terms)
+            if (t.Child.Length != len || t.Child.TryGetConst(out _)) return null;
+        return terms;
     }
 
     /// <summary>Σ of a buffer's elements, without storing a pending buffer.</summary>
@@ -64,13 +116,6 @@ internal static class Evaluator
         Span<Root> roots = [new Root(a, null), new Root(b, null)];
         Run(roots);
         return (roots[0].Sum, roots[1].Sum);
-    }
-
-    private static bool ContainsBuf(List<Root> roots, Buf b)
-    {
-        foreach (Root r in roots)
-            if (ReferenceEquals(r.Buf, b)) return true;
-        return false;
     }
 
     private static void RunGrouped(List<Root> roots)
@@ -113,17 +158,79 @@ internal static class Evaluator
         public int GetHashCode(Key k) => RuntimeHelpers.GetHashCode(k.Buf) * 31 + k.Offset;
     }
 
+    /// <summary>Reusable planning state (one per thread; a nested use gets a fresh one).</summary>
+    private sealed class Planner
+    {
+        internal Inst[] Insts = new Inst[64];
+        internal int Count;
+        internal readonly Dictionary<Key, int> Index = new(KeyComparer.Instance);
+        internal readonly Stack<(Key Key, bool Expanded)> Stack = new();
+        internal readonly Stack<int> Free = new();
+        internal bool Busy;
+
+        internal void Add(in Inst inst)
+        {
+            if (Count == Insts.Length) Array.Resize(ref Insts, Count * 2);
+            Insts[Count++] = inst;
+        }
+
+        internal void Reset()
+        {
+            Array.Clear(Insts, 0, Count);
+            Count = 0;
+            Index.Clear();
+            Stack.Clear();
+            Free.Clear();
+            Busy = false;
+        }
+    }
+
+    [ThreadStatic] private static Planner? t_planner;
+
     /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
     internal static void Run(Span<Root> roots)
     {
-        int length = roots[0].Buf.Length;
-        var insts = new List<Inst>();
-        var index = new Dictionary<Key, int>(KeyComparer.Instance);
-        var rootInst = new int[roots.Length];
-        for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, insts, index);
+        Planner pl = t_planner ??= new Planner();
+        if (pl.Busy) pl = new Planner();
+        pl.Busy = true;
+        try
+        {
+            RunWith(pl, roots);
+        }
+        finally { pl.Reset(); }
+    }
 
-        int count = insts.Count;
-        Inst[] plan = insts.ToArray();
+    /// <summary>Blocks per chunk: the unit of parallel work, and of summation order (sums are combined per
+    /// chunk in order, so results do not depend on how many threads ran).</summary>
+    private const int ChunkBlocks = 16;
+
+    /// <summary>Below this many elements (in the roots' support) the pass runs on the calling thread.</summary>
+    private const int ParallelMinLength = 48 * 1024;
+
+    private sealed class Pass
+    {
+        internal required Inst[] Plan;
+        internal required int Count;
+        internal required Root[] Roots;
+        internal required int[] RootInst;
+        internal required int Length;
+        internal required int BlockLen;
+        internal required int Slots;
+        internal required int First;
+        internal required int End;
+        internal required double[] Zeros;
+        internal required double[]?[] ChunkSums;   // per chunk: one partial sum per root
+        internal required List<(double[] Target, int Pos, double Value)>?[] Deferred; // per chunk
+    }
+
+    private static void RunWith(Planner pl, Span<Root> roots)
+    {
+        int length = roots[0].Buf.Length;
+        int[] rootInst = new int[roots.Length];
+        for (int r = 0; r < roots.Length; r++) rootInst[r] = Plan(roots[r].Buf, 0, pl);
+
+        int count = pl.Count;
+        Inst[] plan = pl.Insts;
         // Liveness: the last instance reading each one; roots live to the end.
         for (int i = 0; i < count; i++) plan[i].LastUse = i;
         for (int i = 0; i < count; i++)
@@ -135,11 +242,11 @@ internal static class Evaluator
         for (int r = 0; r < roots.Length; r++)
         {
             plan[rootInst[r]].LastUse = int.MaxValue;
-            if (roots[r].Target is not null && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
+            if (roots[r].Target is not null && !roots[r].Accumulate && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
                 plan[rootInst[r]].Target = r;
         }
         // Scratch slots, reused after their last reader.
-        var free = new Stack<int>();
+        Stack<int> free = pl.Free;
         int slots = 0;
         for (int i = 0; i < count; i++)
         {
@@ -149,23 +256,81 @@ internal static class Evaluator
         }
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));
-        double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, slots) * blockLen);
-        var segArr = new double[count][];
-        var segOff = new int[count];
+        for (int i = 0; i < count; i++)
+            if (plan[i].Kind == Kind.Const)
+            {
+                var c = new double[blockLen];
+                c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
+                plan[i].Data = c;
+            }
+
+        // Only blocks meeting some root's support are computed; a store target is zero elsewhere.
+        int supLo = int.MaxValue, supHi = 0;
+        for (int r = 0; r < roots.Length; r++)
+        {
+            var (lo, hi) = roots[r].Buf.Support;
+            if (hi <= lo) continue;
+            supLo = Math.Min(supLo, lo);
+            supHi = Math.Max(supHi, hi);
+        }
+        if (supHi <= supLo) supLo = supHi = 0;
+        int first = supLo / blockLen * blockLen;
+        for (int r = 0; r < roots.Length; r++)
+            if (roots[r].Target is double[] t && !roots[r].Accumulate)
+            {
+                t.AsSpan(0, Math.Min(first, length)).Clear();
+                if (supHi < length) t.AsSpan(Math.Max(supHi, first), length - Math.Max(supHi, first)).Clear();
+            }
+
+        int chunkLen = ChunkBlocks * blockLen;
+        int chunks = supHi > first ? (supHi - first + chunkLen - 1) / chunkLen : 0;
+        var pass = new Pass
+        {
+            Plan = plan, Count = count, Roots = roots.ToArray(), RootInst = rootInst, Length = length, BlockLen = blockLen,
+            Slots = slots, First = first, End = supHi, Zeros = new double[blockLen],
+            ChunkSums = new double[]?[chunks], Deferred = new List<(double[], int, double)>?[chunks],
+        };
+        if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
+            Parallel.For(0, chunks, c => RunChunk(pass, c));
+        else
+            for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+
+        // Combine in chunk order: the same result whatever ran in parallel.
+        for (int c = 0; c < chunks; c++)
+        {
+            if (pass.ChunkSums[c] is double[] sums)
+                for (int r = 0; r < roots.Length; r++) pass.Roots[r].Sum += sums[r];
+            if (pass.Deferred[c] is { } deferred)
+                foreach (var (target, pos, value) in deferred) target[pos] += value;
+        }
+        for (int r = 0; r < roots.Length; r++) roots[r].Sum = pass.Roots[r].Sum;
+    }
+
+    /// <summary>Computes blocks of one chunk with its own scratch.</summary>
+    private static void RunChunk(Pass pass, int chunk)
+    {
+        Inst[] plan = pass.Plan;
+        int count = pass.Count, blockLen = pass.BlockLen;
+        Root[] roots = pass.Roots;
+        int cLo = pass.First + chunk * ChunkBlocks * blockLen;
+        int cHi = Math.Min(pass.End, cLo + ChunkBlocks * blockLen);
+        double[] scratch = ArrayPool<double>.Shared.Rent(Math.Max(1, pass.Slots) * blockLen);
+        double[][] segArr = ArrayPool<double[]>.Shared.Rent(count);
+        int[] segOff = ArrayPool<int>.Shared.Rent(count);
+        double[]? sums = null;
+        foreach (Root r in roots)
+            if (r.Target is null) sums = new double[roots.Length];
         try
         {
             for (int i = 0; i < count; i++)
                 if (plan[i].Kind == Kind.Const)
                 {
-                    var c = new double[blockLen];
-                    c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
-                    plan[i].Data = c;
-                    segArr[i] = c;
+                    segArr[i] = plan[i].Data!;
+                    segOff[i] = 0;
                 }
-
-            for (int i0 = 0; i0 < length; i0 += blockLen)
+            for (int i0 = cLo; i0 < cHi; i0 += blockLen)
             {
-                int n = Math.Min(blockLen, length - i0);
+                int n = Math.Min(blockLen, pass.Length - i0);
                 for (int i = 0; i < count; i++)
                 {
                     ref Inst it = ref plan[i];
@@ -173,13 +338,12 @@ internal static class Evaluator
                     switch (it.Kind)
                     {
                         case Kind.Const:
-                            segOff[i] = 0;
                             break;
                         case Kind.Stored:
                             if (pos >= 0 && pos + n <= it.Buf.Length)
                             {
                                 segArr[i] = it.Data!;
-                                segOff[i] = pos;
+                                segOff[i] = it.Buf.Start + pos;
                             }
                             else
                             {
@@ -187,7 +351,7 @@ internal static class Evaluator
                                 Span<double> s = scratch.AsSpan(it.Scratch * blockLen, n);
                                 s.Clear();
                                 int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
-                                if (hi > lo) it.Data.AsSpan(pos + lo, hi - lo).CopyTo(s[lo..hi]);
+                                if (hi > lo) it.Data.AsSpan(it.Buf.Start + pos + lo, hi - lo).CopyTo(s[lo..hi]);
                                 segArr[i] = scratch;
                                 segOff[i] = it.Scratch * blockLen;
                             }
@@ -206,8 +370,33 @@ internal static class Evaluator
                                 arr = scratch;
                                 off = it.Scratch * blockLen;
                             }
-                            it.Node!.Compute(arr.AsSpan(off, n), Seg(segArr, segOff, it.In0, n), Seg(segArr, segOff, it.In1, n),
-                                Seg(segArr, segOff, it.In2, n), pos);
+                            var (sLo, sHi) = it.Buf.Support;
+                            if (sHi <= pos || sLo >= pos + n)
+                            {
+                                // Known zero here: nothing to compute.
+                                if (it.Target >= 0) arr.AsSpan(off, n).Clear();
+                                else
+                                {
+                                    arr = pass.Zeros;
+                                    off = 0;
+                                }
+                            }
+                            else
+                            {
+                                // Only positions inside the node's range are computed (a shifted read can reach
+                                // outside it); the rest of the block is zero.
+                                int lo = Math.Max(0, -pos), hi = Math.Min(n, it.Buf.Length - pos);
+                                Span<double> dst = arr.AsSpan(off, n);
+                                if (hi <= lo) dst.Clear();
+                                else
+                                {
+                                    if (lo > 0) dst[..lo].Clear();
+                                    if (hi < n) dst[hi..].Clear();
+                                    int w = hi - lo;
+                                    it.Node!.Compute(dst.Slice(lo, w), Seg(segArr, segOff, it.In0, lo, w), Seg(segArr, segOff, it.In1, lo, w),
+                                        Seg(segArr, segOff, it.In2, lo, w), pos + lo);
+                                }
+                            }
                             segArr[i] = arr;
                             segOff[i] = off;
                             break;
@@ -216,18 +405,48 @@ internal static class Evaluator
                 }
                 for (int r = 0; r < roots.Length; r++)
                 {
-                    int ri = rootInst[r];
+                    int ri = pass.RootInst[r];
                     ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
-                    if (roots[r].Target is null) roots[r].Sum += TensorPrimitives.Sum(v);
+                    if (roots[r].Target is null) sums![r] += TensorPrimitives.Sum(v);
+                    else if (roots[r].Accumulate) Accumulate(pass, chunk, roots[r], v, i0, cLo, cHi);
                     else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
                 }
             }
         }
-        finally { ArrayPool<double>.Shared.Return(scratch); }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(scratch);
+            ArrayPool<double[]>.Shared.Return(segArr, clearArray: true);
+            ArrayPool<int>.Shared.Return(segOff);
+        }
+        pass.ChunkSums[chunk] = sums;
     }
 
-    private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int n) =>
-        inst < 0 ? default : new ReadOnlySpan<double>(arr[inst], off[inst], n);
+    /// <summary>target[i − shift] += v for the block at i0. Positions inside this chunk's own range are added
+    /// now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge) are deferred and
+    /// added after all chunks, in chunk order.</summary>
+    private static void Accumulate(Pass pass, int chunk, in Root root, ReadOnlySpan<double> v, int i0, int cLo, int cHi)
+    {
+        double[] t = root.Target!;
+        int at = i0 - root.Shift, n = v.Length;
+        int lo = Math.Max(0, -at), hi = Math.Min(n, t.Length - at);
+        if (hi <= lo) return;
+        int own0 = Math.Clamp(cLo - at, lo, hi), own1 = Math.Clamp(cHi - at, own0, hi);
+        if (own1 > own0)
+        {
+            Span<double> d = t.AsSpan(at + own0, own1 - own0);
+            TensorPrimitives.Add(d, v[own0..own1], d);
+        }
+        if (own0 > lo || hi > own1)
+        {
+            var list = pass.Deferred[chunk] ??= [];
+            for (int j = lo; j < own0; j++) list.Add((t, at + j, v[j]));
+            for (int j = own1; j < hi; j++) list.Add((t, at + j, v[j]));
+        }
+    }
+
+    private static ReadOnlySpan<double> Seg(double[][] arr, int[] off, int inst, int start, int n) =>
+        inst < 0 ? default : new ReadOnlySpan<double>(arr[inst], off[inst] + start, n);
 
     private static void ReleaseInputs(Inst[] plan, int i, Stack<int> free)
     {
@@ -245,9 +464,10 @@ internal static class Evaluator
 
     /// <summary>Adds the instance (buf, offset) and everything it needs, children first; returns its index.
     /// Iterative depth-first post-order: the expression's depth never reaches the call stack.</summary>
-    private static int Plan(Buf rootBuf, int rootOffset, List<Inst> insts, Dictionary<Key, int> index)
+    private static int Plan(Buf rootBuf, int rootOffset, Planner pl)
     {
-        var stack = new Stack<(Key Key, bool Expanded)>();
+        var index = pl.Index;
+        var stack = pl.Stack;
         stack.Push((new Key(rootBuf, rootOffset), false));
         while (stack.Count > 0)
         {
@@ -260,8 +480,8 @@ internal static class Evaluator
                 var leafKey = node is ConstNode ? new Key(key.Buf, 0) : key;
                 if (!index.TryGetValue(leafKey, out int leaf))
                 {
-                    leaf = insts.Count;
-                    insts.Add(new Inst
+                    leaf = pl.Count;
+                    pl.Add(new Inst
                     {
                         Kind = node is null ? Kind.Stored : Kind.Const, Buf = key.Buf, Offset = key.Offset, Node = node, Data = data,
                         In0 = -1, In1 = -1, In2 = -1, Scratch = -1, Target = -1,
@@ -290,8 +510,8 @@ internal static class Evaluator
                 In2 = inputs.Length > 2 ? index[new Key(inputs[2], key.Offset + node.InputOffset(2))] : -1,
                 Scratch = -1, Target = -1,
             };
-            index[key] = insts.Count;
-            insts.Add(inst);
+            index[key] = pl.Count;
+            pl.Add(inst);
         }
         return index[new Key(rootBuf, rootOffset)];
     }

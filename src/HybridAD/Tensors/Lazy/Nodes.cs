@@ -22,6 +22,25 @@ internal abstract class LazyNode(params Buf[] inputs)
 
     /// <summary>A short name for diagnostics.</summary>
     internal abstract string Name { get; }
+
+    /// <summary>Positions [lo, hi) outside of which the output is known to be exactly zero (conservative: the
+    /// whole range unless the node says otherwise).</summary>
+    internal virtual (int Lo, int Hi) Support(int length) => (0, length);
+
+    /// <summary>The intersection of two supports.</summary>
+    internal static (int, int) Meet((int Lo, int Hi) a, (int Lo, int Hi) b)
+    {
+        int lo = Math.Max(a.Lo, b.Lo), hi = Math.Min(a.Hi, b.Hi);
+        return hi > lo ? (lo, hi) : (0, 0);
+    }
+
+    /// <summary>The hull of two supports (empty supports ignored).</summary>
+    internal static (int, int) Join((int Lo, int Hi) a, (int Lo, int Hi) b)
+    {
+        if (a.Hi <= a.Lo) return b;
+        if (b.Hi <= b.Lo) return a;
+        return (Math.Min(a.Lo, b.Lo), Math.Max(a.Hi, b.Hi));
+    }
 }
 
 /// <summary>Every element equal to one value.</summary>
@@ -29,6 +48,7 @@ internal sealed class ConstNode(double value) : LazyNode
 {
     internal readonly double Value = value;
     internal override string Name => "const";
+    internal override (int Lo, int Hi) Support(int length) => Value == 0 ? (0, 0) : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) => dst.Fill(Value);
 }
 
@@ -36,6 +56,7 @@ internal sealed class ConstNode(double value) : LazyNode
 internal sealed class MapNode<R>(Buf x, double p) : LazyNode(x) where R : struct, IUnaryRule
 {
     internal override string Name => R.Name;
+    internal override (int Lo, int Hi) Support(int length) => R.Primal(0, p) == 0 ? Inputs[0].Support : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.UnaryPrimal<R>(a, dst, p);
 }
@@ -48,10 +69,23 @@ internal sealed class PartialNode<R>(Buf x, Buf y, double p) : LazyNode(x, y) wh
         Elementwise.UnaryPartial<R>(a, b, dst, p);
 }
 
+/// <summary>The chain rule for one unary rule in one kernel: d·φ′(x, y) with the strong zero (0 where d = 0).</summary>
+internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p) : LazyNode(x, y, d) where R : struct, IUnaryRule
+{
+    internal override string Name => "chain_" + R.Name;
+    internal override (int Lo, int Hi) Support(int length) => Inputs[2].Support;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.UnaryChain<R>(a, b, c, dst, p);
+}
+
 /// <summary>y = φ(a, b) for a binary rule (inputs already broadcast to the output's length).</summary>
 internal sealed class Map2Node<R>(Buf a, Buf b) : LazyNode(a, b) where R : struct, IBinaryRule
 {
     internal override string Name => R.Name;
+    internal override (int Lo, int Hi) Support(int length) =>
+        typeof(R) == typeof(Rules.Elementals.Add) || typeof(R) == typeof(Rules.Elementals.Sub)
+            ? Join(Inputs[0].Support, Inputs[1].Support)
+            : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.BinaryPrimal<R>(a, b, dst);
 }
@@ -68,6 +102,7 @@ internal sealed class Partial2Node<R>(Buf a, Buf b, Buf y, int which) : LazyNode
 internal sealed class MulZNode(Buf a, Buf b) : LazyNode(a, b)
 {
     internal override string Name => "mulz";
+    internal override (int Lo, int Hi) Support(int length) => Meet(Inputs[0].Support, Inputs[1].Support);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.MulStrongZero(a, b, dst);
 }
@@ -76,6 +111,7 @@ internal sealed class MulZNode(Buf a, Buf b) : LazyNode(a, b)
 internal sealed class SelectNode(Buf cond, Buf a, Buf b) : LazyNode(cond, a, b)
 {
     internal override string Name => "select";
+    internal override (int Lo, int Hi) Support(int length) => Join(Inputs[1].Support, Inputs[2].Support);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.Select(a, b, c, dst);
 }
@@ -98,6 +134,11 @@ internal sealed class ShiftNode(Buf x, int offset) : LazyNode(x)
     internal readonly int Offset = offset;
     internal override string Name => "shift";
     internal override int InputOffset(int i) => Offset;
+    internal override (int Lo, int Hi) Support(int length)
+    {
+        var (lo, hi) = Inputs[0].Support;
+        return Meet((lo - Offset, hi - Offset), (0, length));
+    }
 
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
@@ -118,7 +159,7 @@ internal sealed class ShiftNode(Buf x, int offset) : LazyNode(x)
 internal sealed class BroadcastNode : LazyNode
 {
     private readonly double[] _src;
-    private readonly int _srcLength;
+    private readonly int _srcStart, _srcLength;
     private readonly int[] _outShape;
     private readonly int[] _srcStrides; // per output axis, 0 where broadcast
     private readonly int _mod, _div;    // out index → (index / _div) % _mod, when the pattern is that simple (else 0)
@@ -126,6 +167,7 @@ internal sealed class BroadcastNode : LazyNode
     internal BroadcastNode(Buf source, int[] sourceShape, int[] outShape) : base()
     {
         _src = source.Data;
+        _srcStart = source.Start;
         _srcLength = source.Length;
         _outShape = outShape;
         int r = outShape.Length, off = r - sourceShape.Length;
@@ -164,7 +206,7 @@ internal sealed class BroadcastNode : LazyNode
 
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
-        ReadOnlySpan<double> src = new(_src, 0, _srcLength);
+        ReadOnlySpan<double> src = new(_src, _srcStart, _srcLength);
         int n = dst.Length;
         if (_mod == 1)
         {
@@ -223,13 +265,25 @@ internal sealed class BroadcastNode : LazyNode
     }
 }
 
-/// <summary>A sum of several buffers in one pass (accumulated adjoints).</summary>
-internal sealed class SumNode(Buf a, Buf b, Buf c) : LazyNode(a, b, c)
+/// <summary>
+/// Columns <c>first .. first + k</c> of the n×n identity, as an n×k row-major block: the seed of k directions of a
+/// vectorized Jacobian. Matrix products recognize it and read the corresponding columns instead of multiplying.
+/// </summary>
+internal sealed class IdentityNode(int rows, int k, int first) : LazyNode
 {
-    internal override string Name => "sum3";
+    internal readonly int Rows = rows, K = k, First = first;
+    internal override string Name => "identity";
+    internal override (int Lo, int Hi) Support(int length) => Meet((First * K, (First + K) * K), (0, length));
+
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos)
     {
-        TensorPrimitives.Add(a, b, dst);
-        TensorPrimitives.Add(dst, c, dst);
+        dst.Clear();
+        if (dst.Length == 0) return;
+        int r0 = Math.Max(pos / K, First), r1 = Math.Min((pos + dst.Length - 1) / K, First + K - 1);
+        for (int r = r0; r <= r1; r++)
+        {
+            int p = r * K + (r - First) - pos;
+            if ((uint)p < (uint)dst.Length) dst[p] = 1;
+        }
     }
 }

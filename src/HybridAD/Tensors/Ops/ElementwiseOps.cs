@@ -65,6 +65,24 @@ internal static class TensorLanes2<R> where R : struct, IBinaryRule
     }
 }
 
+/// <summary>Whether a unary rule's partial reads y = φ(x) (probed once: a NaN y must show in the partial). When it
+/// does not (x², sin, …), fused derivatives do not recompute y.</summary>
+internal static class PartialUsesY<R> where R : struct, IUnaryRule
+{
+    internal static readonly bool Value = Probe();
+
+    private static bool Probe()
+    {
+        var (lo, hi) = R.Domain;
+        foreach (double t in new[] { 0.3, 0.5, 0.8 })
+        {
+            double x = lo + t * (hi - lo);
+            if (double.IsNaN(R.Partial<R64>(x, double.NaN, 1.5).V)) return true;
+        }
+        return false;
+    }
+}
+
 /// <summary>Helpers shared by elementwise operations.</summary>
 internal static class Pointwise
 {
@@ -83,7 +101,7 @@ internal static class Pointwise
 
     /// <summary>A partial (shape S) made broadcastable against a derivative that carries a trailing batch axis.</summary>
     internal static Tensor Lift(Tensor partial, Tensor? derivative, Tensor primal) =>
-        TensorOp.Batched(derivative, primal) && partial.Rank == primal.Rank ? partial.Reshape(Shapes.Append(partial.Dims, 1)) : partial;
+        TensorOp.Batched(derivative, primal) ? partial.Reshape(Shapes.Append(partial.Dims, 1)) : partial;
 
     /// <summary>The shape a derivative of <paramref name="primal"/> has (with the batch axis if batched).</summary>
     internal static int[] DerivShape(int[] primalDims, Tensor derivative, Tensor primal) =>
@@ -94,7 +112,8 @@ internal static class Pointwise
     /// is piecewise constant (relu, abs) — the constant partial.</summary>
     internal static Tensor Partial<R>(Tensor x, Tensor y, double p) where R : struct, IUnaryRule
     {
-        if (x.Key == 0 && y.Key == 0) return Lazy(x.Dims, new PartialNode<R>(x.Values, y.Values, p));
+        if (x.Key == 0 && y.Key == 0)
+            return Lazy(x.Dims, new PartialNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, p));
         if (!TensorLanes<R>.Ok)
         {
             // The partial branches on the value: for the kinked rules (relu, abs) it is piecewise constant, so
@@ -153,11 +172,23 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     internal static readonly UnaryOp<R> Default = new(0);
     internal override string Name => R.Name;
 
-    internal override Tensor Primal(Tensor[] x) => Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
+    internal override Tensor Primal(Tensor[] x) =>
+        x[0].Values.TryGetConst(out double c)
+            ? new Tensor(x[0].Dims, Buf.Const(R.Primal(c, p), x[0].Length))
+            : Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
+
+    /// <summary>d·φ′ in one fused kernel when everything is first order and d has x's shape.</summary>
+    private Tensor? Chain(Tensor x, Tensor y, Tensor d)
+    {
+        if (x.Key != 0 || y.Key != 0 || d.Key != 0 || !Shapes.Equal(d.Dims, x.Dims)) return null;
+        if (d.Values.TryGetConst(out double c) && c == 0) return d;
+        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, d.Values, p));
+    }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
         if (typeof(R) == typeof(E.Neg)) return -dx[0]!;
+        if (Chain(x[0], y, dx[0]!) is Tensor fused) return fused;
         Tensor partial = Pointwise.Partial<R>(x[0], y, p);
         return Tensor.MulZ(Pointwise.Lift(partial, dx[0], x[0]), dx[0]!);
     }
@@ -167,6 +198,11 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
         if (typeof(R) == typeof(E.Neg))
         {
             dx[0] = -dy;
+            return;
+        }
+        if (Chain(x[0], y, dy) is Tensor fused)
+        {
+            dx[0] = fused;
             return;
         }
         Tensor partial = Pointwise.Partial<R>(x[0], y, p);
@@ -184,10 +220,10 @@ internal abstract class BroadcastBinaryOp : TensorOp
     internal static Tensor Unbroadcast(Tensor g, Tensor input, Tensor y) =>
         Tensor.SumTo(g, Pointwise.DerivShape(input.Dims, g, y));
 
-    /// <summary>A tangent of an input broadcast to the output's (tangent) shape.</summary>
-    internal static Tensor Broadcast(Tensor d, Tensor input, Tensor y)
+    /// <summary>A tangent term broadcast to the output's tangent shape (y's shape, ++ [k] when batched).</summary>
+    internal static Tensor Broadcast(Tensor d, bool batched, Tensor y)
     {
-        int[] target = TensorOp.Batched(d, input) ? Shapes.Append(y.Dims, d.Dims[^1]) : y.Dims;
+        int[] target = batched ? Shapes.Append(y.Dims, d.Dims[^1]) : y.Dims;
         return Shapes.Equal(d.Dims, target) ? d : Tensor.BroadcastTo(d, target);
     }
 }
@@ -209,8 +245,8 @@ internal sealed class AddOp : BroadcastBinaryOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, x[0], y);
-        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, x[1], y);
+        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, Batched(dx[0], x[0]), y);
+        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, Batched(dx[1], x[1]), y);
         return a is null ? b : b is null ? a : a + b;
     }
 
@@ -237,8 +273,8 @@ internal sealed class SubOp : BroadcastBinaryOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, x[0], y);
-        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, x[1], y);
+        Tensor? a = dx[0] is null ? null : Broadcast(dx[0]!, Batched(dx[0], x[0]), y);
+        Tensor? b = dx[1] is null ? null : Broadcast(dx[1]!, Batched(dx[1], x[1]), y);
         return a is null ? -b! : b is null ? a : a - b;
     }
 
@@ -268,8 +304,8 @@ internal sealed class MulOp : BroadcastBinaryOp
     {
         Tensor? a = dx[0] is null ? null : Tensor.MulZ(dx[0]!, Pointwise.Lift(x[1], dx[0], x[0]));
         Tensor? b = dx[1] is null ? null : Tensor.MulZ(dx[1]!, Pointwise.Lift(x[0], dx[1], x[1]));
-        a = a is null ? null : Broadcast(a, x[0], y);
-        b = b is null ? null : Broadcast(b, x[1], y);
+        a = a is null ? null : Broadcast(a, Batched(dx[0], x[0]), y);
+        b = b is null ? null : Broadcast(b, Batched(dx[1], x[1]), y);
         return a is null ? b : b is null ? a : a + b;
     }
 
@@ -300,8 +336,8 @@ internal sealed class MulZOp : BroadcastBinaryOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? a = dx[0] is null ? null : Broadcast(Tensor.MulZ(dx[0]!, Pointwise.Lift(x[1], dx[0], x[0])), x[0], y);
-        Tensor? b = dx[1] is null ? null : Broadcast(Tensor.MulZ(dx[1]!, Pointwise.Lift(x[0], dx[1], x[1])), x[1], y);
+        Tensor? a = dx[0] is null ? null : Broadcast(Tensor.MulZ(dx[0]!, Pointwise.Lift(x[1], dx[0], x[0])), Batched(dx[0], x[0]), y);
+        Tensor? b = dx[1] is null ? null : Broadcast(Tensor.MulZ(dx[1]!, Pointwise.Lift(x[0], dx[1], x[1])), Batched(dx[1], x[1]), y);
         return a is null ? b : b is null ? a : a + b;
     }
 
@@ -331,7 +367,7 @@ internal sealed class BinaryRuleOp<R> : BroadcastBinaryOp where R : struct, IBin
         {
             if (dx[i] is null) continue;
             Tensor partial = Pointwise.Partial2<R>(x[0], x[1], y, i);
-            Tensor t = Broadcast(Tensor.MulZ(dx[i]!, Pointwise.Lift(partial, dx[i], y)), x[i], y);
+            Tensor t = Broadcast(Tensor.MulZ(dx[i]!, Pointwise.Lift(partial, dx[i], x[i])), Batched(dx[i], x[i]), y);
             r = r is null ? t : r + t;
         }
         return r;
@@ -366,22 +402,23 @@ internal sealed class WhereOp(Tensor mask) : TensorOp
         return Pointwise.Lazy(s, new SelectNode(Pointwise.Expand(mask, s), Pointwise.Expand(x[0], s), Pointwise.Expand(x[1], s)));
     }
 
-    private Tensor Mask(Tensor? d, Tensor primal) =>
-        TensorOp.Batched(d, primal) ? mask.Reshape(Shapes.Append(mask.Dims, 1)) : mask;
+    private Tensor Mask(bool batched) => batched ? mask.Reshape(Shapes.Append(mask.Dims, 1)) : mask;
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
     {
-        Tensor? d = dx[0] ?? dx[1];
-        int[] shape = Pointwise.DerivShape(y.Dims, d!, y);
-        Tensor a = dx[0] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[0]!, x[0], y);
-        Tensor b = dx[1] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[1]!, x[1], y);
-        return Tensor.Where(Mask(d, y), a, b);
+        bool b0 = Batched(dx[0], x[0]), b1 = Batched(dx[1], x[1]);
+        bool batched = b0 || b1;
+        int[] shape = batched ? Shapes.Append(y.Dims, (b0 ? dx[0] : dx[1])!.Dims[^1]) : y.Dims;
+        Tensor a = dx[0] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[0]!, b0, y);
+        Tensor b = dx[1] is null ? Tensor.Zeros(shape) : BroadcastBinaryOp.Broadcast(dx[1]!, b1, y);
+        return Tensor.Where(Mask(batched), a, b);
     }
 
     internal override void Vjp(Tensor[] x, Tensor y, Tensor dy, Tensor?[] dx, bool[] need)
     {
         Tensor zero = Tensor.Zeros(dy.Dims);
-        if (need[0]) dx[0] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(Mask(dy, y), dy, zero), x[0], y);
-        if (need[1]) dx[1] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(Mask(dy, y), zero, dy), x[1], y);
+        Tensor m = Mask(Batched(dy, y));
+        if (need[0]) dx[0] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(m, dy, zero), x[0], y);
+        if (need[1]) dx[1] = BroadcastBinaryOp.Unbroadcast(Tensor.Where(m, zero, dy), x[1], y);
     }
 }

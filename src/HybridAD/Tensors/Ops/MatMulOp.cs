@@ -132,6 +132,18 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
         return t.Values.Span;
     }
 
+    /// <summary>True when t is a pending identity block (a Jacobian seed) of <paramref name="rows"/>×k.</summary>
+    private static bool IsIdentity(Tensor t, int rows, out int first)
+    {
+        first = 0;
+        if (t.Key != 0 || t.Rank != 2 || t.Values.Node is not Lazy.IdentityNode id || id.Rows != rows || id.K != t.Dims[1]) return false;
+        first = id.First;
+        return true;
+    }
+
+    /// <summary>op(M)[r, c] for a stored matrix M (ld = its row length) read in place.</summary>
+    private static double At(ReadOnlySpan<double> m, int ld, bool trans, int r, int c) => trans ? m[c * ld + r] : m[r * ld + c];
+
     /// <summary>[r, c, k] → [c, r, k].</summary>
     private static double[] SwapBatched(ReadOnlySpan<double> s, int r, int c, int k)
     {
@@ -145,10 +157,18 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
     {
         var (m, p, n) = Dims(a.Dims, b.Dims);
         int k = da.Dims[^1];
-        ReadOnlySpan<double> x = Values(da);
-        if (a.Rank == 2 && TransA) x = SwapBatched(x, a.Dims[0], a.Dims[1], k); // now [m, p, k]
         ReadOnlySpan<double> bv = Values(b);
         var c = GC.AllocateUninitializedArray<double>(m * n * k);
+        if (a.Rank == 1 && IsIdentity(da, p, out int first))
+        {
+            // ȧ = columns of the identity: the product reads rows first.. of op(B).
+            for (int col = 0; col < n; col++)
+                for (int j = 0; j < k; j++)
+                    c[col * k + j] = b.Rank == 2 ? At(bv, b.Dims[1], TransB, first + j, col) : bv[first + j];
+            return Tensor.Own(c, Shapes.Append(OutShape(a.Dims, b.Dims), k));
+        }
+        ReadOnlySpan<double> x = Values(da);
+        if (a.Rank == 2 && TransA) x = SwapBatched(x, a.Dims[0], a.Dims[1], k); // now [m, p, k]
         for (int i = 0; i < m; i++)
         {
             ReadOnlySpan<double> xi = x.Slice(i * p * k, p * k);
@@ -164,10 +184,19 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
     {
         var (m, p, n) = Dims(a.Dims, b.Dims);
         int k = db.Dims[^1];
-        ReadOnlySpan<double> x = Values(db);
-        if (b.Rank == 2 && TransB) x = SwapBatched(x, b.Dims[0], b.Dims[1], k); // now [p, n, k]
         var c = GC.AllocateUninitializedArray<double>(m * n * k);
         int lda = a.Rank == 2 ? a.Dims[1] : p;
+        if (b.Rank == 1 && IsIdentity(db, p, out int first))
+        {
+            // Ḃ = columns of the identity: the product is columns first.. of op(A).
+            ReadOnlySpan<double> av = Values(a);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < k; j++)
+                    c[i * k + j] = a.Rank == 2 ? At(av, lda, TransA, i, first + j) : av[first + j];
+            return Tensor.Own(c, Shapes.Append(OutShape(a.Dims, b.Dims), k));
+        }
+        ReadOnlySpan<double> x = Values(db);
+        if (b.Rank == 2 && TransB) x = SwapBatched(x, b.Dims[0], b.Dims[1], k); // now [p, n, k]
         Gemm.Multiply(a.Rank == 2 && TransA, false, m, n * k, p, 1, Values(a), lda, x, n * k, 0, c, n * k);
         return Tensor.Own(c, Shapes.Append(OutShape(a.Dims, b.Dims), k));
     }
@@ -177,8 +206,16 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
     {
         var (m, p, n) = Dims(a.Dims, b.Dims);
         int k = g.Dims[^1];
-        ReadOnlySpan<double> gv = Values(g), bv = Values(b);
+        ReadOnlySpan<double> bv = Values(b);
         var c = GC.AllocateUninitializedArray<double>(m * p * k);
+        if (a.Rank == 1 && b.Rank == 2 && IsIdentity(g, n, out int first))
+        {
+            // Ȳ = columns of the identity: ā reads columns first.. of op(B).
+            for (int l = 0; l < p; l++)
+                for (int j = 0; j < k; j++) c[l * k + j] = At(bv, b.Dims[1], TransB, l, first + j);
+            return Tensor.Own(c, Shapes.Append(a.Dims, k));
+        }
+        ReadOnlySpan<double> gv = Values(g);
         for (int i = 0; i < m; i++)
         {
             ReadOnlySpan<double> gi = gv.Slice(i * n * k, n * k);
@@ -196,6 +233,14 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
         var (m, p, n) = Dims(a.Dims, b.Dims);
         int k = g.Dims[^1];
         var c = GC.AllocateUninitializedArray<double>(p * n * k);
+        if (a.Rank == 2 && b.Rank == 1 && IsIdentity(g, m, out int first))
+        {
+            // Ȳ = columns of the identity: b̄ reads rows first.. of op(A).
+            ReadOnlySpan<double> av = Values(a);
+            for (int l = 0; l < p; l++)
+                for (int j = 0; j < k; j++) c[l * k + j] = At(av, a.Dims[1], TransA, first + j, l);
+            return Tensor.Own(c, Shapes.Append(b.Dims, k));
+        }
         if (a.Rank == 2) Gemm.Multiply(!TransA, false, p, n * k, m, 1, Values(a), a.Dims[1], Values(g), n * k, 0, c, n * k);
         else Gemm.Multiply(false, false, p, n * k, 1, 1, Values(a), 1, Values(g), n * k, 0, c, n * k);
         double[] r = b.Rank == 2 && TransB ? SwapBatched(c, p, n, k) : c;

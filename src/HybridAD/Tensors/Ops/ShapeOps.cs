@@ -135,8 +135,11 @@ internal sealed class SliceOp(int axis, int start, int length) : TensorOp
         int[] dims = Shapes.With(t.Dims, axis, length);
         if (outer == 1)
         {
-            if (start == 0 && length == mid) return new Tensor(dims, t.Values);
-            return Pointwise.Lazy(dims, new ShiftNode(t.Values, start * inner));
+            Buf v = t.Values;
+            if (start == 0 && length == mid) return new Tensor(dims, v);
+            if (v.TryGetConst(out double c)) return new Tensor(dims, Buf.Const(c, length * inner));
+            if (v.IsStored) return new Tensor(dims, new Buf(v.Data, v.Start + start * inner, length * inner)); // a view
+            return Pointwise.Lazy(dims, new ShiftNode(v, start * inner));
         }
         var d = GC.AllocateUninitializedArray<double>(outer * length * inner);
         Layout.Slice(t.Values.Span, d, outer, mid, inner, start, length);

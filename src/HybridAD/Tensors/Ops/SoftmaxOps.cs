@@ -61,11 +61,8 @@ internal sealed class SoftmaxOp(int axis) : TensorOp
     {
         Tensor t = x[0];
         var (outer, mid, inner) = Shapes.Split(t.Dims, axis);
-        var lse = new double[outer * inner];
-        ReadOnlySpan<double> v = t.Values.Span;
-        Layout.LogSumExp(v, lse, outer, mid, inner, new double[mid]);
         var r = GC.AllocateUninitializedArray<double>(t.Length);
-        Layout.SoftmaxFromLse(v, lse, r, outer, mid, inner);
+        Layout.Softmax(t.Values.Span, r, outer, mid, inner, log: false);
         return Tensor.Own(r, t.Dims);
     }
 
@@ -95,20 +92,8 @@ internal sealed class LogSoftmaxOp(int axis) : TensorOp
     {
         Tensor t = x[0];
         var (outer, mid, inner) = Shapes.Split(t.Dims, axis);
-        var lse = new double[outer * inner];
-        ReadOnlySpan<double> v = t.Values.Span;
-        Layout.LogSumExp(v, lse, outer, mid, inner, new double[mid]);
         var r = GC.AllocateUninitializedArray<double>(t.Length);
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < mid; j++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int k = (o * mid + j) * inner + i;
-                    double l = lse[o * inner + i];
-                    r[k] = double.IsNegativeInfinity(l) ? double.NegativeInfinity
-                        : double.IsPositiveInfinity(l) ? (double.IsPositiveInfinity(v[k]) ? 0 : double.NegativeInfinity)
-                        : v[k] - l;
-                }
+        Layout.Softmax(t.Values.Span, r, outer, mid, inner, log: true);
         return Tensor.Own(r, t.Dims);
     }
 
