@@ -11,6 +11,10 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     new VersionOption(),
     DemoCommand.Create(),
     BenchCommand.Create(),
+    TraceCommand.Create(),
+    CalibrateCommand.Create(),
+    CompareCommand.Create(),
+    CheckCommand.Create(),
     TrainCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -6,7 +6,8 @@ namespace HybridAD;
 /// <summary>How <see cref="AD.Jacobian(Func{Scalar[], Scalar[]}, Scalar[], JacobianMode)"/> builds J ∈ ℝ^(m×n).</summary>
 public enum JacobianMode
 {
-    /// <summary>Forward when n ≤ m (n tangent sweeps), reverse otherwise (m adjoint sweeps).</summary>
+    /// <summary>The mode predicted cheaper by the cost model of <see cref="Selection.ModeSelector"/> (forward for
+    /// n = 1, reverse for scalar-valued f); <see cref="Selection.ModeSelector.Explain(Func{Scalar[], Scalar[]}, double[], Selection.CostCalibration?, int)"/> says why.</summary>
     Auto,
     /// <summary>n forward (tangent) sweeps, one column J·eⱼ each.</summary>
     Forward,
@@ -89,8 +90,10 @@ public static class AD
         var tape = new Tape(owner);
         try
         {
-            Scalar[] inputs = Inputs(tape, x);
-            Scalar y = f(inputs);
+            // x's nodes are the consecutive slots from here; read them from this, not from the array given to f,
+            // which f may overwrite.
+            int firstInput = tape.Count;
+            Scalar y = f(Inputs(tape, x));
             tape.Close();
             var grad = new Scalar[x.Length];
             if (y.Key != tape.Key)
@@ -108,7 +111,7 @@ public static class AD
                     a.Clear();
                     a[y.Slot] = 1;
                     tape.Sweep(a);
-                    for (int i = 0; i < grad.Length; i++) grad[i] = new Scalar(a[inputs[i].Slot]);
+                    for (int i = 0; i < grad.Length; i++) grad[i] = new Scalar(a[firstInput + i]);
                 }
                 finally { ArrayPool<double>.Shared.Return(adj); }
             }
@@ -117,7 +120,7 @@ public static class AD
                 var adj = new Scalar[tape.Count];
                 adj[y.Slot] = new Scalar(1);
                 tape.Sweep(adj);
-                for (int i = 0; i < grad.Length; i++) grad[i] = adj[inputs[i].Slot];
+                for (int i = 0; i < grad.Length; i++) grad[i] = adj[firstInput + i];
             }
             return (value, grad);
         }
@@ -192,12 +195,11 @@ public static class AD
         ArgumentNullException.ThrowIfNull(f);
         Check.NotEmpty(x, nameof(Vjp), nameof(x));
         var tape = new Tape(nameof(Vjp), pooled: false);
-        Scalar[] inputs;
+        int firstInput = tape.Count; // x's nodes are the consecutive slots from here (f may overwrite its array)
         Scalar[] ys;
         try
         {
-            inputs = Inputs(tape, x);
-            ys = f(inputs) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
+            ys = f(Inputs(tape, x)) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
         }
         finally { tape.Close(); }
 
@@ -217,8 +219,8 @@ public static class AD
                 outSlots[j] = 0; // independent of x: its cotangent goes to the sink
             }
         }
-        int[] inSlots = new int[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) inSlots[i] = inputs[i].Slot;
+        int[] inSlots = new int[x.Length];
+        for (int i = 0; i < inSlots.Length; i++) inSlots[i] = firstInput + i;
 
         Scalar[] Pullback(Scalar[] u)
         {
@@ -263,7 +265,8 @@ public static class AD
 
     /// <summary>
     /// The Jacobian J ∈ ℝ^(m×n) of f : ℝⁿ → ℝᵐ at x, with <c>J[i, j] = ∂fᵢ/∂xⱼ</c>: by n forward sweeps
-    /// (columns J·eⱼ), by m reverse sweeps over one tape (rows eᵢᵀ·J), or (Auto) whichever needs fewer sweeps.
+    /// (columns J·eⱼ), by m reverse sweeps over one tape (rows eᵢᵀ·J), or (Auto) whichever the cost model of
+    /// <see cref="Selection.ModeSelector"/> predicts cheaper.
     /// </summary>
     /// <example><code>
     /// Scalar[,] j = AD.Jacobian(x => new[] { x[0] * x[1], Scalar.Exp(x[0]) }, [1.0, 2.0], JacobianMode.Reverse);
@@ -273,12 +276,7 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         Check.NotEmpty(x, nameof(Jacobian), nameof(x));
-        int n = x.Length;
-        if (mode == JacobianMode.Auto)
-        {
-            int m = OutputCount(f, x);
-            mode = n <= m ? JacobianMode.Forward : JacobianMode.Reverse;
-        }
+        if (mode == JacobianMode.Auto) mode = Selection.ModeSelector.Choose(f, x);
         return mode == JacobianMode.Forward ? JacobianForward(f, x) : JacobianReverse(f, x);
     }
 
@@ -292,13 +290,6 @@ public static class AD
     /// <summary>The Jacobian at a point of doubles.</summary>
     public static double[,] Jacobian(Func<Scalar[], Scalar[]> f, double[] x, JacobianMode mode = JacobianMode.Auto) =>
         Jacobian(f, x.ToScalars(), mode).ToDoubles();
-
-    private static int OutputCount(Func<Scalar[], Scalar[]> f, Scalar[] x)
-    {
-        var constants = new Scalar[x.Length];
-        for (int i = 0; i < x.Length; i++) constants[i] = new Scalar(x[i].V);
-        return (f(constants) ?? throw new InvalidOperationException("Jacobian: f returned null; expected an array of outputs.")).Length;
-    }
 
     private static Scalar[,] JacobianForward(Func<Scalar[], Scalar[]> f, Scalar[] x)
     {
@@ -348,7 +339,11 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         Func<Scalar[], Scalar[]> grad = Grad(f);
-        return x => Jacobian(grad, x, JacobianMode.Forward);
+        return x =>
+        {
+            Check.NotEmpty(x, nameof(Hessian), nameof(x)); // name the combinator the user called
+            return Jacobian(grad, x, JacobianMode.Forward);
+        };
     }
 
     /// <summary>The Hessian at a point of doubles.</summary>
@@ -362,6 +357,7 @@ public static class AD
     public static Scalar[] Hvp(Func<Scalar[], Scalar> f, Scalar[] x, Scalar[] v)
     {
         ArgumentNullException.ThrowIfNull(f);
+        Check.NotEmpty(x, nameof(Hvp), nameof(x));
         Check.SameLength(x, "x", v, "the direction v", nameof(Hvp));
         return Jvp(Grad(f), x, v).Tangent;
     }

@@ -23,7 +23,9 @@ internal static class Engine
         if ((x.Key & Level.TapeBit) == 0 && !x.Nested)
         {
             double y = R.Primal(x.V, p);
-            if (x.Key == 0 || x.T == 0) return new Scalar(y, 0, x.Key, -1, false);
+            if (x.Key == 0) return new Scalar(y);
+            LevelTable.Get(x.Key); // a first-order dual of a call that has returned is an escaped perturbation
+            if (x.T == 0) return new Scalar(y, 0, x.Key, -1, false);
             return new Scalar(y, R.Partial<R64>(x.V, y, p).V * x.T, x.Key, -1, false);
         }
         return UnaryActive<R>(in x, p);
@@ -38,7 +40,7 @@ internal static class Engine
             double y = R.Primal(x.V, p);
             double d = R.Partial<R64>(x.V, y, p).V;
             int i = tape.Push(x.Slot, d, 0, 0);
-            tape.Log?.Op(i, R.Name, y, p);
+            tape.Log?.Unary<R>(i, y, x.V, p);
             return new Scalar(y, 0, tape.Key, i, false);
         }
         return UnaryNested<R>(in x, p, l);
@@ -55,7 +57,7 @@ internal static class Engine
         {
             Tape tape = Unsafe.As<Tape>(l);
             Scalar r = tape.PushNested(x.Slot, dl, 0, default, yl);
-            tape.Log?.Op(r.Slot, R.Name, yl.V, p);
+            tape.Log?.Unary<R>(r.Slot, yl.V, x.V, p);
             return r;
         }
         ForwardLevel f = Unsafe.As<ForwardLevel>(l);
@@ -70,6 +72,7 @@ internal static class Engine
         {
             double y = R.Primal(a.V, b.V);
             if (a.Key == 0) return new Scalar(y);
+            LevelTable.Get(a.Key); // escaped perturbation check, as on every other non-constant path
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
             double t = a.T == 0 ? 0 : wa.V * a.T;
             if (b.T != 0) t += wb.V * b.T;
@@ -98,7 +101,7 @@ internal static class Engine
             {
                 Tape tape = Unsafe.As<Tape>(level);
                 int i = tape.Push(actA ? a.Slot : 0, actA ? wa.V : 0, actB ? b.Slot : 0, actB ? wb.V : 0);
-                tape.Log?.Op(i, R.Name, y);
+                tape.Log?.Binary<R>(i, y, a.V, b.V);
                 return new Scalar(y, 0, top, i, false);
             }
             double t = 0;
@@ -121,7 +124,7 @@ internal static class Engine
         {
             Tape tape = Unsafe.As<Tape>(level);
             Scalar r = tape.PushNested(actA ? a.Slot : 0, actA ? da : default, actB ? b.Slot : 0, actB ? db : default, yl);
-            tape.Log?.Op(r.Slot, R.Name, yl.V);
+            tape.Log?.Binary<R>(r.Slot, yl.V, a.V, b.V);
             return r;
         }
         ForwardLevel f = Unsafe.As<ForwardLevel>(level);

@@ -55,6 +55,15 @@ internal sealed partial class Tape : Level
 
     internal override Scalar PrimalOf(in Scalar x) => x.Nested ? _nestedPrimal![x.Slot] : new Scalar(x.V);
 
+    /// <summary>The numeric value of node <paramref name="node"/>'s partial on edge 0 (W0) or 1 (W1), also when
+    /// that partial is perturbed by an outer level and kept in side storage (evaluation traces read this).</summary>
+    internal double PartialValue(int node, int edge)
+    {
+        Scalar[]? nested = edge == 0 ? _nestedW0 : _nestedW1;
+        if (nested is not null && nested[node].Key != 0) return nested[node].V;
+        return edge == 0 ? Nodes[node].W0 : Nodes[node].W1;
+    }
+
     /// <summary>Appends a node; returns its index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Push(int in0, double w0, int in1, double w1)

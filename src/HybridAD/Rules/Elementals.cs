@@ -10,7 +10,7 @@ namespace HybridAD.Rules;
 //   relu'(0) = 0           abs'(0) = 0             sqrt'(0) = +inf (the one-sided limit)
 //   min/max at a tie: the derivative is split evenly, 1/2 to each argument (as JAX does)
 //   hypot and atan2 at the origin: both partials 0
-//   pow(a, b): d/db is 0 at a = 0 (b*log a has limit 0 there), NaN for a < 0; d/da is 0 when b = 0
+//   pow(a, b): d/db is 0 at a = 0 (b*log a has limit 0 there), NaN for a < 0; d/da is 0 at a = b = 0
 // NaN in gives NaN out: primals propagate NaN, and so do partials evaluated at NaN.
 
 /// <summary>The elemental functions: one struct per primitive, primal and partial(s) side by side.</summary>
@@ -26,7 +26,28 @@ public static class Elementals
     }
 
     /// <summary>softplus(x) = log(1+e^x) = max(x,0) + log1p(e^(−|x|)), exact for any |x|.</summary>
-    public static double SoftplusValue(double x) => Math.Max(x, 0.0) + double.LogP1(Math.Exp(-Math.Abs(x)));
+    public static double SoftplusValue(double x) => Math.Max(x, 0.0) + Log1pValue(Math.Exp(-Math.Abs(x)));
+
+    /// <summary>log(1 + x), accurate to a few ulps near 0 (where log(1 + x) loses the low digits of x).
+    /// (.NET's <c>double.LogP1</c> is log(1 + x) and is not.) Kahan's method for |x| ≤ ½:
+    /// log1p x = log(u)·x/(u − 1) with u = 1 + x, whose rounding errors cancel.</summary>
+    public static double Log1pValue(double x)
+    {
+        if (!(Math.Abs(x) <= 0.5)) return Math.Log(1.0 + x); // no cancellation here (and NaN stays NaN)
+        double u = 1.0 + x;
+        if (u == 1.0) return x; // |x| below half an ulp of 1: log1p x = x (keeps −0)
+        return Math.Log(u) * (x / (u - 1.0));
+    }
+
+    /// <summary>eˣ − 1, accurate to a few ulps near 0 (where eˣ − 1 cancels). (.NET's <c>double.ExpM1</c> is
+    /// eˣ − 1 and is not.) Kahan's method for |x| ≤ ½: expm1 x = (u − 1)·x/log u with u = eˣ.</summary>
+    public static double Expm1Value(double x)
+    {
+        if (!(Math.Abs(x) <= 0.5)) return Math.Exp(x) - 1.0; // |eˣ − 1| ≥ 0.39: no cancellation (NaN stays NaN)
+        double u = Math.Exp(x);
+        if (u == 1.0) return x; // keeps −0
+        return (u - 1.0) * (x / Math.Log(u));
+    }
 
     // ---------------------------------------------------------------- binary arithmetic
 
@@ -80,7 +101,7 @@ public static class Elementals
         public static (double Lo, double Hi) DomainB => (0.25, 3);
     }
 
-    /// <summary>a^b (real power); ∂ = (b·a^(b−1), y·log a). d/da is 0 when b = 0; d/db is 0 at a = 0, NaN for a &lt; 0.</summary>
+    /// <summary>a^b (real power); ∂ = (b·a^(b−1), y·log a). d/da is 0 at a = b = 0; d/db is 0 at a = 0, NaN for a &lt; 0.</summary>
     public readonly struct Pow : IBinaryRule
     {
         /// <inheritdoc/>
@@ -91,7 +112,9 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a);
-            T da = T.ValueOf(b) == 0 ? T.Const(0) : b * T.PowT(a, b - T.Const(1));
+            // b·a^(b−1) is 0·∞ = NaN only at a = 0, b = 0; elsewhere (b = 0 included) keep the expression, whose
+            // derivative in b (a^(b−1)) higher-order derivatives need.
+            T da = T.ValueOf(b) == 0 && av == 0 ? T.Const(0) : b * T.PowT(a, b - T.Const(1));
             T db = av == 0 ? T.Const(0) : av < 0 ? T.Const(double.NaN) : y * T.Log(a);
             return (da, db);
         }
@@ -134,7 +157,8 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
-            return av < bv ? (T.Const(1), T.Const(0)) : av > bv ? (T.Const(0), T.Const(1)) : (T.Const(0.5), T.Const(0.5));
+            return av < bv ? (T.Const(1), T.Const(0)) : av > bv ? (T.Const(0), T.Const(1))
+                : av == bv ? (T.Const(0.5), T.Const(0.5)) : (T.Const(double.NaN), T.Const(double.NaN)); // NaN in, NaN out
         }
         /// <inheritdoc/>
         public static bool SmoothAt(double a, double b) => a != b;
@@ -153,7 +177,8 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
-            return av > bv ? (T.Const(1), T.Const(0)) : av < bv ? (T.Const(0), T.Const(1)) : (T.Const(0.5), T.Const(0.5));
+            return av > bv ? (T.Const(1), T.Const(0)) : av < bv ? (T.Const(0), T.Const(1))
+                : av == bv ? (T.Const(0.5), T.Const(0.5)) : (T.Const(double.NaN), T.Const(double.NaN)); // NaN in, NaN out
         }
         /// <inheritdoc/>
         public static bool SmoothAt(double a, double b) => a != b;
@@ -217,6 +242,8 @@ public static class Elementals
             c == 0 ? T.Const(0) : T.Const(c) * T.Pow(x, c - 1);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.25, 3);
+        /// <inheritdoc/>
+        public static (double Lo, double Hi)? ParameterDomain => (-3, 3);
     }
 
     /// <summary>√x; ∂ = 1/(2y), +∞ at 0 (the one-sided limit).</summary>
@@ -271,7 +298,7 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "expm1";
         /// <inheritdoc/>
-        public static double Primal(double x, double p) => double.ExpM1(x);
+        public static double Primal(double x, double p) => Expm1Value(x);
         /// <inheritdoc/>
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y + T.Const(1);
     }
@@ -295,7 +322,7 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "log1p";
         /// <inheritdoc/>
-        public static double Primal(double x, double p) => double.LogP1(x);
+        public static double Primal(double x, double p) => Log1pValue(x);
         /// <inheritdoc/>
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x);
         /// <inheritdoc/>
@@ -437,7 +464,11 @@ public static class Elementals
         /// <inheritdoc/>
         public static double Primal(double x, double p) => double.IsNaN(x) ? x : x > 0 ? x : 0.0;
         /// <inheritdoc/>
-        public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(T.ValueOf(x) > 0 ? 1 : 0);
+        public static T Partial<T>(T x, T y, double p) where T : IReal<T>
+        {
+            double v = T.ValueOf(x);
+            return T.Const(v > 0 ? 1 : v <= 0 ? 0 : double.NaN); // NaN in, NaN out
+        }
         /// <inheritdoc/>
         public static bool SmoothAt(double x) => x != 0;
         /// <inheritdoc/>
@@ -455,7 +486,7 @@ public static class Elementals
         public static T Partial<T>(T x, T y, double p) where T : IReal<T>
         {
             double v = T.ValueOf(x);
-            return T.Const(v > 0 ? 1 : v < 0 ? -1 : 0);
+            return T.Const(v > 0 ? 1 : v < 0 ? -1 : v == 0 ? 0 : double.NaN); // NaN in, NaN out
         }
         /// <inheritdoc/>
         public static bool SmoothAt(double x) => x != 0;

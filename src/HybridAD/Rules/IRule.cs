@@ -35,6 +35,9 @@ public interface IUnaryRule
     static virtual (double Lo, double Hi) Domain => (-3, 3);
     /// <summary>False at points where φ is not differentiable (the documented convention applies there).</summary>
     static virtual bool SmoothAt(double x) => true;
+    /// <summary>A sampling interval for the constant parameter p (checkers and random-program generators), or
+    /// null when the rule ignores p.</summary>
+    static virtual (double Lo, double Hi)? ParameterDomain => null;
     /// <summary>Linear / zero-derivative / kinked.</summary>
     static virtual RuleTraits Traits => RuleTraits.None;
 }
