@@ -15,5 +15,6 @@ var root = new Command("hybridad", "HybridAD: automatic differentiation in forwa
     CalibrateCommand.Create(),
     CompareCommand.Create(),
     CheckCommand.Create(),
+    TrainCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,5 +1,9 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using HybridAD.Data;
+using HybridAD.Networks;
+using HybridAD.Training;
 using Spectre.Console;
 
 namespace HybridAD.Cli.Commands;
@@ -9,11 +13,12 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var command = new Command("demo", "Differentiate the source notes' worked examples in forward and reverse mode.");
+        var command = new Command("demo", "Differentiate the source notes' worked examples in forward and reverse mode, then train a small digits network.");
         command.SetAction(_ =>
         {
             Show("(a) logistic regression RSS  L(w) = Σ (c − σ(wᵀx))²", WorkedExamples.Logistic, WorkedExamples.LogisticPoint, "w");
             Show("(b) f(x₁,x₂) = (sin(x₁/x₂) + x₁/x₂ − e^x₂)·(x₁/x₂ − e^x₂)", WorkedExamples.SinCos, WorkedExamples.SinCosPoint, "x");
+            TrainDigits();
             return 0;
         });
         return command;
@@ -34,6 +39,22 @@ internal static class DemoCommand
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine($"at {name} = ({string.Join(", ", point.Select(p => p.ToString(CultureInfo.InvariantCulture)))})");
         AnsiConsole.WriteLine();
+    }
+
+    /// <summary>(c) a short digits training: the notes' IGD network, gradients by reverse mode.</summary>
+    private static void TrainDigits()
+    {
+        var data = Datasets.Digits();
+        var net = Network.Create(64, Layers.Dense(64) >> Layers.Tanh >> Layers.Dense(32) >> Layers.Relu >> Layers.Dense(10) >> Layers.Softmax);
+        var options = new TrainingOptions { Epochs = 10, EvaluateEachEpoch = false };
+        AnsiConsole.WriteLine("(c) digits: " + net + $", mean cross-entropy, {options.Optimizer}, batch {options.BatchSize}, {options.Epochs} epochs");
+        var clock = Stopwatch.StartNew();
+        var result = Trainer.Fit(net, net.Init(seed: 42), data.Train, data.Test, options);
+        double seconds = clock.Elapsed.TotalSeconds;
+        AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    final loss {result.History.Last!.TrainLoss:F4}, train accuracy {net.Accuracy(result.Parameters, data.Train):F4}, " +
+            $"test accuracy {net.Accuracy(result.Parameters, data.Test):F4} ({data.Train.Count} train / {data.Test.Count} test, {seconds:F2} s)"));
+        AnsiConsole.WriteLine("    (more: hybridad train --help)");
     }
 
     private static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);

@@ -445,6 +445,40 @@ public static class TensorAD
         return JvpCore(Grad(f), x, v, nameof(Hvp)).Tangent;
     }
 
+    // ======================================================================== cost report
+
+    /// <summary>
+    /// Records one evaluation of f and lists its tensor operations in order with their estimated costs: the
+    /// per-operation input a cost model needs (forward costs ⌈n/k⌉ tangent sweeps of the tangent costs, reverse
+    /// ⌈m/k⌉ adjoint sweeps of the adjoint costs). Scalar operations are not listed.
+    /// </summary>
+    /// <example><code>
+    /// var ops = TensorAD.Profile(x => Tensor.MatMul(a, Tensor.Tanh(Tensor.MatMul(b, x))), x0);
+    /// double adjointFlops = ops.Sum(o => o.Cost.AdjointFlops);
+    /// </code></example>
+    public static IReadOnlyList<TensorOpProfile> Profile(Func<Tensor, Tensor> f, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        x.EnsureOpen();
+        var tape = new Tape(nameof(Profile), pooled: false);
+        try
+        {
+            f(tape.InputTensor(x));
+        }
+        finally { tape.Close(); }
+        var list = new List<TensorOpProfile>();
+        TensorTape records = tape.Tensors!;
+        for (int i = 0; i < records.Count; i++)
+        {
+            TensorRecord r = records.Records[i];
+            if (r.Kind == RecordKind.Input) continue;
+            int[] shape = r.Output?.Dims ?? Shapes.ScalarShape;
+            list.Add(new TensorOpProfile(r.Name, (int[])shape.Clone(), r.Cost));
+        }
+        return list;
+    }
+
     // ======================================================================== helpers
 
     /// <summary>Directions first .. first + k of the identity over a tensor's elements: shape dims ++ [k].</summary>
@@ -484,3 +518,9 @@ public static class TensorAD
 /// tensor, or a perturbed operand); the Jacobian repeats that block one direction per sweep.</summary>
 internal sealed class BatchUnsupportedException()
     : InvalidOperationException("This computation cannot carry a block of directions; one direction per sweep is used instead.");
+
+/// <summary>One recorded tensor operation and its estimated cost (see <see cref="TensorAD.Profile"/>).</summary>
+/// <param name="Name">The operation ("matmul", "tanh", "sum", …).</param>
+/// <param name="OutputShape">The shape of its result.</param>
+/// <param name="Cost">Estimated flops (primal, per tangent direction, per cotangent) and bytes moved.</param>
+public readonly record struct TensorOpProfile(string Name, int[] OutputShape, OpCost Cost);

@@ -135,6 +135,11 @@ public abstract record Optimizer
         Apply(parameters, buffers.Slots, buffers.Step, gradient);
     }
 
+    /// <summary>"momentum(learning_rate=0.05, alpha=0.9)": the name and hyper-parameters (invariant culture,
+    /// round-trip numbers), as shown by <c>hybridad train</c> and stored in checkpoint settings.</summary>
+    public sealed override string ToString() =>
+        $"{Name}({string.Join(", ", HyperParameters.Select(h => h.Key + "=" + h.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))})";
+
     /// <summary>The update rule, on validated inputs; <paramref name="t"/> is the new step number (1 for the first step).</summary>
     private protected abstract void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g);
 

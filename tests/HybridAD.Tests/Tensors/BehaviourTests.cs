@@ -212,6 +212,19 @@ public class BehaviourTests
         for (int i = 0; i < 8; i++) Assert.Equal(pullback(Tensor.Vector(i, 1, -i)).ToArray(), pulled[i]);
     }
 
+    [Fact]
+    public void Profile_ListsTheTensorOperationsWithCosts()
+    {
+        var (a, b, x) = OracleTests.JacobianProblem(100, 10);
+        var ops = TensorAD.Profile(v => Tensor.MatMul(a, Tensor.Tanh(Tensor.MatMul(b, v))), x);
+        Assert.Equal(["matmul", "tanh", "matmul"], ops.Select(o => o.Name).ToArray());
+        Assert.Equal([64], ops[0].OutputShape);
+        Assert.Equal(2.0 * 64 * 100, ops[0].Cost.PrimalFlops);
+        Assert.Equal(2.0 * 10 * 64, ops[2].Cost.PrimalFlops);
+        Assert.Equal(2 * ops[0].Cost.PrimalFlops, ops[0].Cost.AdjointFlops);
+        Assert.True(ops[1].Cost.PrimalFlops > 64, "tanh costs more than one flop per element");
+    }
+
     // ------------------------------------------------------------------ conversions
 
     [Fact]

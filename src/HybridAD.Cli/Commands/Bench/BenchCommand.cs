@@ -14,6 +14,8 @@ internal static class BenchCommand
             RosenbrockBench.Create(),
             JacobianBench.Create(),
             HessianBench.Create(),
+            MlpDigitsBench.Create(),
+            MlpSyntheticBench.Create(),
         };
         return command;
     }
