@@ -70,7 +70,22 @@ public static class AD
     public static double[] Grad(Func<Scalar[], Scalar> f, double[] x)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return GradCore(f, x.ToScalars(), nameof(Grad)).Gradient.ToDoubles();
+        ArgumentNullException.ThrowIfNull(x);
+        Check.NotEmpty(x, nameof(Grad), nameof(x));
+        var tape = new Tape(nameof(Grad));
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
+        try
+        {
+            tape.Inputs(x, inputs);
+            var grad = new double[x.Length];
+            RecordAndSweep(f, tape, inputs, null, grad);
+            return grad;
+        }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            tape.Release();
+        }
     }
 
     /// <summary>(f(x), ∇f(x)) from one evaluation and one backward sweep.</summary>
@@ -87,41 +102,62 @@ public static class AD
     {
         Check.NotEmpty(x, owner, nameof(x));
         var tape = new Tape(owner);
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
         try
         {
-            Scalar[] inputs = Inputs(tape, x);
-            Scalar y = f(inputs);
-            tape.Close();
-            var grad = new Scalar[x.Length];
-            if (y.Key != tape.Key)
-            {
-                CheckNotInner(y, tape);
-                return (y, grad); // y does not depend on x: ∇f = 0
-            }
-            Scalar value = tape.PrimalOf(y);
-            if (!tape.HasNestedPartials)
-            {
-                double[] adj = ArrayPool<double>.Shared.Rent(tape.Count);
-                try
-                {
-                    Span<double> a = adj.AsSpan(0, tape.Count);
-                    a.Clear();
-                    a[y.Slot] = 1;
-                    tape.Sweep(a);
-                    for (int i = 0; i < grad.Length; i++) grad[i] = new Scalar(a[inputs[i].Slot]);
-                }
-                finally { ArrayPool<double>.Shared.Return(adj); }
-            }
-            else
-            {
-                var adj = new Scalar[tape.Count];
-                adj[y.Slot] = new Scalar(1);
-                tape.Sweep(adj);
-                for (int i = 0; i < grad.Length; i++) grad[i] = adj[inputs[i].Slot];
-            }
+            tape.Inputs(x, inputs);
+            Scalar[] grad = GC.AllocateUninitializedArray<Scalar>(x.Length); // every element is written
+            Scalar value = RecordAndSweep(f, tape, inputs, grad, null);
             return (value, grad);
         }
-        finally { tape.Release(); }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            tape.Release();
+        }
+    }
+
+    /// <summary>Evaluates f on the tape's inputs, then one backward sweep from ȳ = 1; writes x̄ into
+    /// <paramref name="gradient"/> (as values, perturbed by outer levels if any) or into
+    /// <paramref name="gradientValues"/> (primals only). Returns f(x) one level down.</summary>
+    private static Scalar RecordAndSweep(Func<Scalar[], Scalar> f, Tape tape, Scalar[] inputs, Scalar[]? gradient, double[]? gradientValues)
+    {
+        Scalar y = f(inputs);
+        tape.Close();
+        if (y.Key != tape.Key)
+        {
+            CheckNotInner(y, tape);
+            if (gradient is not null) Array.Clear(gradient); // y does not depend on x: ∇f = 0
+            return y;
+        }
+        Scalar value = tape.PrimalOf(y);
+        if (!tape.HasNestedPartials)
+        {
+            double[] adj = ArrayPool<double>.Shared.Rent(tape.Count);
+            try
+            {
+                Span<double> a = adj.AsSpan(0, tape.Count);
+                a.Clear();
+                a[y.Slot] = 1;
+                tape.Sweep(a);
+                if (gradient is not null)
+                    for (int i = 0; i < gradient.Length; i++) gradient[i] = new Scalar(a[inputs[i].Slot]);
+                else
+                    for (int i = 0; i < gradientValues!.Length; i++) gradientValues[i] = a[inputs[i].Slot];
+            }
+            finally { ArrayPool<double>.Shared.Return(adj); }
+        }
+        else
+        {
+            var adj = new Scalar[tape.Count];
+            adj[y.Slot] = new Scalar(1);
+            tape.Sweep(adj);
+            if (gradient is not null)
+                for (int i = 0; i < gradient.Length; i++) gradient[i] = adj[inputs[i].Slot];
+            else
+                for (int i = 0; i < gradientValues!.Length; i++) gradientValues[i] = adj[inputs[i].Slot].V;
+        }
+        return value;
     }
 
     // ======================================================================== Jvp (forward mode)
@@ -141,22 +177,38 @@ public static class AD
         Check.NotEmpty(x, nameof(Jvp), nameof(x));
         Check.SameLength(x, "x", v, "the tangent v", nameof(Jvp));
         var level = new ForwardLevel(nameof(Jvp));
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
         try
         {
-            var inputs = new Scalar[x.Length];
+            long key = level.Key;
             for (int i = 0; i < x.Length; i++)
             {
-                x[i].EnsureOpen();
-                v[i].EnsureOpen();
-                inputs[i] = level.Make(x[i], v[i]);
+                Scalar xi = x[i], vi = v[i];
+                if ((xi.Key | vi.Key) == 0) inputs[i] = new Scalar(xi.V, vi.V, key, -1, false); // the common case
+                else
+                {
+                    xi.EnsureOpen();
+                    vi.EnsureOpen();
+                    inputs[i] = level.Make(xi, vi);
+                }
             }
-            Scalar[] ys = f(inputs) ?? throw new InvalidOperationException("Jvp: f returned null; expected an array of outputs.");
-            var value = new Scalar[ys.Length];
-            var tangent = new Scalar[ys.Length];
-            for (int j = 0; j < ys.Length; j++) (value[j], tangent[j]) = SplitForward(level, ys[j]);
-            return (value, tangent);
+            return JvpOutputs(f, level, inputs);
         }
-        finally { level.Close(); }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            level.Close();
+        }
+    }
+
+    /// <summary>Evaluates f on the dual inputs and splits each output into (primal, tangent).</summary>
+    private static (Scalar[] Value, Scalar[] Tangent) JvpOutputs(Func<Scalar[], Scalar[]> f, ForwardLevel level, Scalar[] inputs)
+    {
+        Scalar[] ys = f(inputs) ?? throw new InvalidOperationException("Jvp: f returned null; expected an array of outputs.");
+        var value = new Scalar[ys.Length];
+        var tangent = new Scalar[ys.Length];
+        for (int j = 0; j < ys.Length; j++) (value[j], tangent[j]) = SplitForward(level, ys[j]);
+        return (value, tangent);
     }
 
     /// <summary>(f(x), ∇f(x)·v) for a scalar-valued f: the directional derivative along v, in forward mode.</summary>
@@ -171,8 +223,24 @@ public static class AD
     /// <summary>Jvp at a point of doubles.</summary>
     public static (double[] Value, double[] Tangent) Jvp(Func<Scalar[], Scalar[]> f, double[] x, double[] v)
     {
-        var (value, tangent) = Jvp(f, x.ToScalars(), v.ToScalars());
-        return (value.ToDoubles(), tangent.ToDoubles());
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        Check.NotEmpty(x, nameof(Jvp), nameof(x));
+        Check.SameLength(x, "x", v, "the tangent v", nameof(Jvp));
+        var level = new ForwardLevel(nameof(Jvp));
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
+        try
+        {
+            long key = level.Key;
+            for (int i = 0; i < x.Length; i++) inputs[i] = new Scalar(x[i], v[i], key, -1, false);
+            var (value, tangent) = JvpOutputs(f, level, inputs);
+            return (value.ToDoubles(), tangent.ToDoubles());
+        }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            level.Close();
+        }
     }
 
     // ======================================================================== Vjp (reverse mode)
@@ -192,11 +260,13 @@ public static class AD
         ArgumentNullException.ThrowIfNull(f);
         Check.NotEmpty(x, nameof(Vjp), nameof(x));
         var tape = new Tape(nameof(Vjp), pooled: false);
-        Scalar[] inputs;
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
         Scalar[] ys;
+        int[] inSlots = new int[inputs.Length];
         try
         {
-            inputs = Inputs(tape, x);
+            tape.Inputs(x, inputs);
+            for (int i = 0; i < inputs.Length; i++) inSlots[i] = inputs[i].Slot;
             ys = f(inputs) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
         }
         finally { tape.Close(); }
@@ -217,8 +287,7 @@ public static class AD
                 outSlots[j] = 0; // independent of x: its cotangent goes to the sink
             }
         }
-        int[] inSlots = new int[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) inSlots[i] = inputs[i].Slot;
+        ArgumentArrays.Return(inputs); // f's outputs have been read: nothing of this call reads it any more
 
         Scalar[] Pullback(Scalar[] u)
         {
@@ -367,17 +436,6 @@ public static class AD
     }
 
     // ======================================================================== helpers
-
-    private static Scalar[] Inputs(Tape tape, Scalar[] x)
-    {
-        var inputs = new Scalar[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i].EnsureOpen();
-            inputs[i] = tape.Input(x[i]);
-        }
-        return inputs;
-    }
 
     /// <summary>(primal, tangent) of an output of a forward call: a value not perturbed by this call is a
     /// constant to it (tangent 0); a value of a call that has returned is an escaped perturbation.</summary>

@@ -39,6 +39,7 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     internal readonly bool Nested;
 
     /// <summary>A constant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Scalar(double value)
     {
         V = value;
@@ -68,6 +69,7 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     public static Scalar Zero => default;
 
     /// <summary>A constant from a double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static implicit operator Scalar(double value) => new(value);
 
     /// <summary>The primal value (drops any perturbation: use <see cref="Value"/> in expressions).</summary>
@@ -76,14 +78,19 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     // ------------------------------------------------------------------ arithmetic
 
     /// <summary>a + b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator +(Scalar a, Scalar b) => Engine.Binary<E.Add>(a, b);
     /// <summary>a − b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator -(Scalar a, Scalar b) => Engine.Binary<E.Sub>(a, b);
     /// <summary>a · b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator *(Scalar a, Scalar b) => Engine.Binary<E.Mul>(a, b);
     /// <summary>a / b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator /(Scalar a, Scalar b) => Engine.Binary<E.Div>(a, b);
     /// <summary>−a.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator -(Scalar a) => Engine.Unary<E.Neg>(a);
     /// <summary>+a.</summary>
     public static Scalar operator +(Scalar a) => a;
@@ -117,58 +124,85 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     // ------------------------------------------------------------------ elemental functions
 
     /// <summary>1/x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Reciprocal(Scalar x) => Engine.Unary<E.Recip>(x);
     /// <summary>x^c for a constant exponent c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(Scalar x, double c) => Engine.Unary<E.PowConst>(x, c);
     /// <summary>x^y, both variable (real power: x &gt; 0 for a derivative in y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(Scalar x, Scalar y) => Engine.Binary<E.Pow>(x, y);
     /// <summary>√x. The derivative at 0 is +∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sqrt(Scalar x) => Engine.Unary<E.Sqrt>(x);
     /// <summary>x².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Square(Scalar x) => Engine.Unary<E.Square>(x);
     /// <summary>x³.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cube(Scalar x) => Engine.Unary<E.Cube>(x);
     /// <summary>eˣ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Exp(Scalar x) => Engine.Unary<E.Exp>(x);
     /// <summary>eˣ − 1, accurate for small x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Expm1(Scalar x) => Engine.Unary<E.Expm1>(x);
     /// <summary>Natural logarithm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Log(Scalar x) => Engine.Unary<E.Log>(x);
     /// <summary>log(1 + x), accurate for small x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Log1p(Scalar x) => Engine.Unary<E.Log1p>(x);
     /// <summary>sin x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sin(Scalar x) => Engine.Unary<E.Sin>(x);
     /// <summary>cos x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cos(Scalar x) => Engine.Unary<E.Cos>(x);
     /// <summary>tan x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Tan(Scalar x) => Engine.Unary<E.Tan>(x);
     /// <summary>asin x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Asin(Scalar x) => Engine.Unary<E.Asin>(x);
     /// <summary>acos x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Acos(Scalar x) => Engine.Unary<E.Acos>(x);
     /// <summary>atan x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Atan(Scalar x) => Engine.Unary<E.Atan>(x);
     /// <summary>atan2(y, x): the angle of the point (x, y). Both partials are 0 at the origin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Atan2(Scalar y, Scalar x) => Engine.Binary<E.Atan2>(y, x);
     /// <summary>sinh x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sinh(Scalar x) => Engine.Unary<E.Sinh>(x);
     /// <summary>cosh x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cosh(Scalar x) => Engine.Unary<E.Cosh>(x);
     /// <summary>tanh x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Tanh(Scalar x) => Engine.Unary<E.Tanh>(x);
     /// <summary>The logistic function σ(x) = 1/(1+e^(−x)), stable for any |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sigmoid(Scalar x) => Engine.Unary<E.Sigmoid>(x);
     /// <summary>softplus(x) = log(1 + eˣ), stable for any |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Softplus(Scalar x) => Engine.Unary<E.Softplus>(x);
     /// <summary>max(x, 0). Its derivative at 0 is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Relu(Scalar x) => Engine.Unary<E.Relu>(x);
     /// <summary>|x|. Its derivative at 0 is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Abs(Scalar x) => Engine.Unary<E.Abs>(x);
     /// <summary>min(a, b). At a tie each argument gets half the derivative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Min(Scalar a, Scalar b) => Engine.Binary<E.Min>(a, b);
     /// <summary>max(a, b). At a tie each argument gets half the derivative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Max(Scalar a, Scalar b) => Engine.Binary<E.Max>(a, b);
     /// <summary>√(a² + b²) without overflow. Both partials are 0 at the origin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Hypot(Scalar a, Scalar b) => Engine.Binary<E.Hypot>(a, b);
 
     /// <summary>The same primal with no derivative at any level: d StopGradient(x) = 0.</summary>

@@ -18,18 +18,22 @@ namespace HybridAD.Core;
 internal static class Engine
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Scalar Unary<R>(in Scalar x, double p = 0) where R : struct, IUnaryRule
+    internal static Scalar Unary<R>(Scalar x, double p = 0) where R : struct, IUnaryRule
     {
-        if ((x.Key & Level.TapeBit) == 0 && !x.Nested)
-        {
-            double y = R.Primal(x.V, p);
-            if (x.Key == 0 || x.T == 0) return new Scalar(y, 0, x.Key, -1, false);
-            return new Scalar(y, R.Partial<R64>(x.V, y, p).V * x.T, x.Key, -1, false);
-        }
-        return UnaryActive<R>(in x, p);
+        long key = x.Key;
+        if (key == 0) return new Scalar(R.Primal(x.V, p));
+        if (x.Nested) return Rebuild(UnaryActive<R>(x, p));
+        double y = R.Primal(x.V, p);
+        double d = R.Partial<R64>(x.V, y, p).V;
+        // First-order forward: ẏ = φ′(x)·ẋ.
+        if ((key & Level.TapeBit) == 0) return new Scalar(y, Tangent(d, x.T), key, -1, false);
+        // First-order reverse: one node on the value's tape (the lookup also rejects a closed tape).
+        int i = Tape.Of(key).Record(x.Slot, d, 0, 0, R.Name, y, p);
+        return new Scalar(y, 0, key, i, false);
     }
 
-    private static Scalar UnaryActive<R>(in Scalar x, double p) where R : struct, IUnaryRule
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar UnaryActive<R>(Scalar x, double p) where R : struct, IUnaryRule
     {
         Level l = LevelTable.Get(x.Key);
         if (!x.Nested)
@@ -63,22 +67,66 @@ internal static class Engine
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Scalar Binary<R>(in Scalar a, in Scalar b) where R : struct, IBinaryRule
+    internal static Scalar Binary<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
-        // Both constants, or both first-order duals of the same forward call.
-        if (a.Key == b.Key && (a.Key & Level.TapeBit) == 0 && !(a.Nested | b.Nested))
+        long ka = a.Key, kb = b.Key;
+        bool flat = !(a.Nested | b.Nested);
+        if (ka == kb && flat)
         {
+            // Two constants, or two first-order values of one level.
             double y = R.Primal(a.V, b.V);
-            if (a.Key == 0) return new Scalar(y);
+            if (ka == 0) return new Scalar(y);
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
-            double t = a.T == 0 ? 0 : wa.V * a.T;
-            if (b.T != 0) t += wb.V * b.T;
-            return new Scalar(y, t, a.Key, -1, false);
+            if ((ka & Level.TapeBit) == 0) return new Scalar(y, Tangent(wa.V, a.T, wb.V, b.T), ka, -1, false);
+            int i = Tape.Of(ka).Record(a.Slot, wa.V, b.Slot, wb.V, R.Name, y, 0);
+            return new Scalar(y, 0, ka, i, false);
         }
-        return BinaryActive<R>(in a, in b);
+        if ((ka == 0 || kb == 0) && flat)
+        {
+            // A first-order value and a constant. The lookup rejects a value of a finished call (an escaped
+            // perturbation) and finds the tape in reverse mode.
+            long key = ka | kb;
+            Level level = LevelTable.Get(key);
+            double y = R.Primal(a.V, b.V);
+            (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
+            if ((key & Level.TapeBit) == 0)
+                return new Scalar(y, kb == 0 ? Tangent(wa.V, a.T) : Tangent(wb.V, b.T), key, -1, false);
+            Tape tape = Unsafe.As<Tape>(level);
+            int i = kb == 0 ? tape.Record(a.Slot, wa.V, 0, 0, R.Name, y, 0) : tape.Record(0, 0, b.Slot, wb.V, R.Name, y, 0);
+            return new Scalar(y, 0, key, i, false);
+        }
+        return Rebuild(BinaryActive<R>(a, b));
     }
 
-    private static Scalar BinaryActive<R>(in Scalar a, in Scalar b) where R : struct, IBinaryRule
+    /// <summary>A field-by-field copy of a slow path's result. The slow paths return through memory; copying the
+    /// fields (rather than the struct) lets the JIT keep the fast paths' results in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Scalar Rebuild(in Scalar r) => new(r.V, r.T, r.Key, r.Slot, r.Nested);
+
+    /// <summary>ẏ = w·ẋ with a zero tangent as a symbolic zero (so ∞·0 gives 0, not NaN). The product is taken
+    /// first and the zero test made only when it is NaN, which keeps the branch off the common path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Tangent(double w, double t)
+    {
+        double r = w * t;
+        return double.IsNaN(r) && t == 0 ? 0 : r;
+    }
+
+    /// <summary>ẏ = wa·ȧ + wb·ḃ with zero tangents as symbolic zeros (see <see cref="Tangent(double, double)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Tangent(double wa, double ta, double wb, double tb)
+    {
+        double r = wa * ta + wb * tb;
+        if (double.IsNaN(r))
+        {
+            r = ta == 0 ? 0 : wa * ta;
+            if (tb != 0) r += wb * tb;
+        }
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar BinaryActive<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
         long ka = a.Key, kb = b.Key;
         long top = Math.Max(ka, kb); // the inner call has the larger key

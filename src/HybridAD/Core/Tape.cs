@@ -7,12 +7,21 @@ namespace HybridAD.Core;
 /// <summary>One recorded operation: v_i depends on v_In0 and v_In1 with local partials W0 and W1.
 /// 24 bytes. Unary operations and inputs point the unused edge at node 0, the sink, with weight 0.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct TapeNode(int in0, int in1, double w0, double w1)
+internal struct TapeNode
 {
-    public int In0 = in0;
-    public int In1 = in1;
-    public double W0 = w0;
-    public double W1 = w1;
+    public int In0;
+    public int In1;
+    public double W0;
+    public double W1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TapeNode(int in0, int in1, double w0, double w1)
+    {
+        In0 = in0;
+        In1 = in1;
+        W0 = w0;
+        W1 = w1;
+    }
 }
 
 /// <summary>
@@ -35,17 +44,80 @@ internal sealed class Tape : Level
     /// <summary>Partials perturbed by an outer level, by node (null until first needed).</summary>
     private Scalar[]? _nestedW0, _nestedW1;
 
-    /// <summary>Optional recorder of op names and values (evaluation traces); null in normal use.</summary>
-    internal TapeLog? Log;
+    /// <summary>Optional recorder of op names and values (evaluation traces); null in normal use. While one is
+    /// attached, <see cref="Record"/> takes its slow path (which logs), so an unlogged tape pays nothing for it.</summary>
+    internal TapeLog? Log
+    {
+        get => _log;
+        set
+        {
+            _log = value;
+            _recordLimit = value is null ? Nodes.Length : 0;
+        }
+    }
+
+    private TapeLog? _log;
+
+    /// <summary><see cref="Record"/> appends inline while <see cref="Count"/> is below this: the node array's
+    /// length, or 0 while a log is attached.</summary>
+    private int _recordLimit;
+
+    /// <summary>Nodes [0, LeafEnd) are the sink and inputs recorded before any operation: they have no edges,
+    /// so the sweeps stop there.</summary>
+    internal int LeafEnd = 1;
 
     private readonly bool _pooled;
+
+    /// <summary>How many pooled tapes this thread has open (the nesting depth of the next one).</summary>
+    [ThreadStatic] private static int t_openPooled;
+    /// <summary>The node count of the last pooled tape released on this thread, by nesting depth: the next tape
+    /// at that depth rents that capacity up front instead of growing (and copying) from a small array.</summary>
+    [ThreadStatic] private static int[]? t_lastCount;
+    private const int RememberedDepths = 8;
+    private readonly int _depth;
 
     internal Tape(string owner, bool pooled = true) : base(isTape: true, owner)
     {
         _pooled = pooled;
-        Nodes = pooled ? ArrayPool<TapeNode>.Shared.Rent(InitialCapacity) : new TapeNode[InitialCapacity];
+        if (pooled)
+        {
+            _depth = t_openPooled++;
+            int hint = _depth < RememberedDepths && t_lastCount is { } last ? last[_depth] : 0;
+            Nodes = ArrayPool<TapeNode>.Shared.Rent(Math.Max(InitialCapacity, hint));
+        }
+        else Nodes = new TapeNode[InitialCapacity];
         Nodes[0] = default; // the sink
         Count = 1;
+        _recordLimit = Nodes.Length;
+    }
+
+    /// <summary>The open tape with this key (a key with the tape bit), or throws
+    /// <see cref="PerturbationEscapedException"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Tape Of(long key) => Unsafe.As<Tape>(LevelTable.Get(key));
+
+    /// <summary>Records one first-order operation y = φ(v_in0, v_in1) with local partials w0, w1 (an unused edge
+    /// is (0, 0), the sink); returns its node. The op name, y and the parameter p are only for the log.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int Record(int in0, double w0, int in1, double w1, string name, double y, double p)
+    {
+        int i = Count;
+        if ((uint)i < (uint)_recordLimit)
+        {
+            // i < _recordLimit <= Nodes.Length: in bounds.
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Nodes), i) = new TapeNode(in0, in1, w0, w1);
+            Count = i + 1;
+            return i;
+        }
+        return RecordSlow(in0, w0, in1, w1, name, y, p);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int RecordSlow(int in0, double w0, int in1, double w1, string name, double y, double p)
+    {
+        int i = Push(in0, w0, in1, w1);
+        _log?.Op(i, name, y, p);
+        return i;
     }
 
     /// <summary>True when some partial is perturbed by an outer level: the sweep must use Scalar adjoints.</summary>
@@ -65,23 +137,73 @@ internal sealed class Tape : Level
         return i;
     }
 
-    private TapeNode[] Grow()
+    private TapeNode[] Grow(int atLeast = 0)
     {
-        TapeNode[] bigger = _pooled ? ArrayPool<TapeNode>.Shared.Rent(Nodes.Length * 2) : new TapeNode[Nodes.Length * 2];
+        int size = Math.Max(Nodes.Length * 2, atLeast);
+        TapeNode[] bigger = _pooled ? ArrayPool<TapeNode>.Shared.Rent(size) : new TapeNode[size];
         Array.Copy(Nodes, bigger, Count);
         if (_pooled) ArrayPool<TapeNode>.Shared.Return(Nodes);
         Nodes = bigger;
+        _recordLimit = _log is null ? bigger.Length : 0;
         if (_nestedPrimal is not null) Array.Resize(ref _nestedPrimal, bigger.Length);
         if (_nestedW0 is not null) Array.Resize(ref _nestedW0, bigger.Length);
         if (_nestedW1 is not null) Array.Resize(ref _nestedW1, bigger.Length);
         return bigger;
     }
 
+    /// <summary>Makes <paramref name="inputs"/>[j] an independent variable of this tape with the primal
+    /// <paramref name="x"/>[j] (which may itself be perturbed by an outer level). Constants (the common case)
+    /// take a tight loop; other values go through <see cref="Input"/>.</summary>
+    internal void Inputs(Scalar[] x, Scalar[] inputs)
+    {
+        if (Count + x.Length > Nodes.Length) Grow(Count + x.Length);
+        long key = Key;
+        for (int j = 0; j < x.Length; j++)
+        {
+            Scalar xj = x[j];
+            int i = Count;
+            if (xj.Key == 0 && _log is null && (uint)i < (uint)Nodes.Length)
+            {
+                Nodes[i] = default;
+                Count = i + 1;
+                if (LeafEnd == i) LeafEnd = i + 1;
+                inputs[j] = new Scalar(xj.V, 0, key, i, false);
+            }
+            else
+            {
+                xj.EnsureOpen();
+                inputs[j] = Input(xj);
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="inputs"/>[j] an independent variable of this tape with the primal
+    /// <paramref name="x"/>[j].</summary>
+    internal void Inputs(ReadOnlySpan<double> x, Scalar[] inputs)
+    {
+        if (Count + x.Length > Nodes.Length) Grow(Count + x.Length);
+        long key = Key;
+        for (int j = 0; j < x.Length; j++)
+        {
+            int i = Count;
+            if (_log is null && (uint)i < (uint)Nodes.Length)
+            {
+                Nodes[i] = default;
+                Count = i + 1;
+                if (LeafEnd == i) LeafEnd = i + 1;
+                inputs[j] = new Scalar(x[j], 0, key, i, false);
+            }
+            else inputs[j] = Input(new Scalar(x[j]));
+        }
+    }
+
     /// <summary>An independent variable of this tape whose primal is <paramref name="x"/> (which may itself be
     /// perturbed by an outer level).</summary>
     internal Scalar Input(in Scalar x)
     {
+        bool leaf = LeafEnd == Count;
         int i = Push(0, 0, 0, 0);
+        if (leaf) LeafEnd = i + 1;
         Log?.Input(i, x.V);
         if (x.Key == 0) return new Scalar(x.V, 0, Key, i, false);
         (_nestedPrimal ??= new Scalar[Nodes.Length])[i] = x;
@@ -111,7 +233,7 @@ internal sealed class Tape : Level
     {
         ref TapeNode n0 = ref MemoryMarshal.GetArrayDataReference(Nodes);
         ref double a0 = ref MemoryMarshal.GetReference(adj);
-        for (int i = Count - 1; i > 0; i--)
+        for (int i = Count - 1; i >= LeafEnd; i--)
         {
             double a = Unsafe.Add(ref a0, i);
             if (a == 0) continue;
@@ -127,7 +249,7 @@ internal sealed class Tape : Level
     {
         TapeNode[] nodes = Nodes;
         Scalar[]? nw0 = _nestedW0, nw1 = _nestedW1;
-        for (int i = Count - 1; i > 0; i--)
+        for (int i = Count - 1; i >= LeafEnd; i--)
         {
             Scalar a = adj[i];
             if (a.Key == 0 && a.V == 0) continue;
@@ -149,10 +271,13 @@ internal sealed class Tape : Level
     internal void Release()
     {
         Close();
-        if (!_pooled) return;
+        if (!_pooled || Nodes.Length == 0) return;
+        if (_depth < RememberedDepths) (t_lastCount ??= new int[RememberedDepths])[_depth] = Count;
+        t_openPooled = _depth;
         TapeNode[] nodes = Nodes;
         Nodes = [];
         Count = 0;
+        _recordLimit = 0;
         ArrayPool<TapeNode>.Shared.Return(nodes);
     }
 }

@@ -36,8 +36,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "+";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a + b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(1));
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
@@ -49,8 +51,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "-";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a - b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(-1));
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
@@ -62,8 +66,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "*";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a * b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (b, a);
     }
 
@@ -73,8 +79,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "/";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a / b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1) / b, -(y / b));
         /// <inheritdoc/>
         public static (double Lo, double Hi) DomainB => (0.25, 3);
@@ -86,8 +94,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "pow";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Pow(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a);
@@ -107,8 +117,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "atan2";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Atan2(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             if (T.ValueOf(a) == 0 && T.ValueOf(b) == 0) return (T.Const(0), T.Const(0));
@@ -129,8 +141,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "min";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Min(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
@@ -148,8 +162,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "max";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Max(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
@@ -167,8 +183,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "hypot";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => double.Hypot(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> =>
             T.ValueOf(y) == 0 ? (T.Const(0), T.Const(0)) : (a / y, b / y);
         /// <inheritdoc/>
@@ -185,8 +203,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "neg";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => -x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(-1);
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
@@ -198,8 +218,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "recip";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => 1.0 / x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(y * y);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.25, 3);
@@ -211,8 +233,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "powc";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double c) => Math.Pow(x, c);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double c) where T : IReal<T> =>
             c == 0 ? T.Const(0) : T.Const(c) * T.Pow(x, c - 1);
         /// <inheritdoc/>
@@ -225,8 +249,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sqrt";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Sqrt(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(0.5) / y;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.1, 4);
@@ -238,8 +264,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "square";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => x * x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(2) * x;
     }
 
@@ -249,8 +277,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "cube";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => x * x * x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(3) * (x * x);
     }
 
@@ -260,8 +290,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "exp";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Exp(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y;
     }
 
@@ -271,8 +303,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "expm1";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => double.ExpM1(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y + T.Const(1);
     }
 
@@ -282,8 +316,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "log";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Log(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / x;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.1, 5);
@@ -295,8 +331,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "log1p";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => double.LogP1(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-0.8, 3);
@@ -308,8 +346,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sin";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Sin(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cos(x);
     }
 
@@ -319,8 +359,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "cos";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Cos(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -T.Sin(x);
     }
 
@@ -330,8 +372,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "tan";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Tan(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) + y * y;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-1.2, 1.2);
@@ -343,8 +387,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "asin";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Asin(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / T.Sqrt(T.Const(1) - x * x);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-0.9, 0.9);
@@ -356,8 +402,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "acos";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Acos(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(T.Const(1) / T.Sqrt(T.Const(1) - x * x));
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-0.9, 0.9);
@@ -369,8 +417,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "atan";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Atan(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x * x);
     }
 
@@ -380,8 +430,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sinh";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Sinh(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cosh(x);
     }
 
@@ -391,8 +443,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "cosh";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Cosh(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Sinh(x);
     }
 
@@ -402,8 +456,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "tanh";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Tanh(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) - y * y;
     }
 
@@ -413,8 +469,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sigmoid";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => SigmoidValue(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y * (T.Const(1) - y);
     }
 
@@ -424,8 +482,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "softplus";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => SoftplusValue(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Sigmoid(x);
     }
 
@@ -435,8 +495,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "relu";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => double.IsNaN(x) ? x : x > 0 ? x : 0.0;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(T.ValueOf(x) > 0 ? 1 : 0);
         /// <inheritdoc/>
         public static bool SmoothAt(double x) => x != 0;
@@ -450,8 +512,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "abs";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Abs(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T>
         {
             double v = T.ValueOf(x);
