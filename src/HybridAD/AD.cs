@@ -184,7 +184,7 @@ public static class AD
             for (int i = 0; i < x.Length; i++)
             {
                 Scalar xi = x[i], vi = v[i];
-                if ((xi.Key | vi.Key) == 0) inputs[i] = new Scalar(xi.V, vi.V, key, -1, false); // the common case
+                if ((xi.Key | vi.Key) == 0) inputs[i] = Scalar.Dual(xi.V, vi.V, key); // the common case
                 else
                 {
                     xi.EnsureOpen();
@@ -232,7 +232,7 @@ public static class AD
         try
         {
             long key = level.Key;
-            for (int i = 0; i < x.Length; i++) inputs[i] = new Scalar(x[i], v[i], key, -1, false);
+            for (int i = 0; i < x.Length; i++) inputs[i] = Scalar.Dual(x[i], v[i], key);
             var (value, tangent) = JvpOutputs(f, level, inputs);
             return (value.ToDoubles(), tangent.ToDoubles());
         }

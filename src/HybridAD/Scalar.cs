@@ -26,38 +26,82 @@ namespace HybridAD;
 /// </code></example>
 public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<Scalar>
 {
+    // 24 bytes, no GC references. What the second and third words mean depends on the mode:
+    //   constant                     _aux = 0                       _tag = 0
+    //   first-order forward value    _aux = the tangent             _tag = the level's key
+    //   first-order tape value       _aux = the node (as bits)      _tag = the tape's key (it has the tape bit)
+    //   nested value (either mode)   _aux = the slot (as bits)      _tag = the level's key | NestedFlag
+    // A tape or nested value has no inline tangent, so the tangent and the slot share a word.
+
     /// <summary>The primal, as a double (at any nesting depth: the numeric value).</summary>
     internal readonly double V;
-    /// <summary>The tangent of a first-order forward-mode value.</summary>
-    internal readonly double T;
+    /// <summary>The tangent of a first-order forward value, or the slot of a tape or nested value as bits.</summary>
+    private readonly double _aux;
+    /// <summary>The level key, with <see cref="NestedFlag"/> set for a nested value; 0 for a constant.</summary>
+    private readonly long _tag;
+
+    /// <summary>Set in <see cref="Tag"/> when the value's primal (or tangent) lives in its level's side storage
+    /// because it is itself perturbed by an outer level. Level keys are positive, so a nested value's tag is
+    /// negative.</summary>
+    internal const long NestedFlag = long.MinValue;
+
     /// <summary>The key of the level (differentiation call) perturbing this value; 0 for a constant.</summary>
-    internal readonly long Key;
-    /// <summary>The tape node (reverse mode) or side-storage slot (nested forward mode).</summary>
-    internal readonly int Slot;
+    internal long Key => _tag & long.MaxValue;
     /// <summary>True when the primal (or tangent) is itself perturbed by an outer level and lives in the
     /// level's side storage.</summary>
-    internal readonly bool Nested;
+    internal bool Nested => _tag < 0;
+    /// <summary>The tangent of a first-order forward-mode value (0 for every other value).</summary>
+    internal double T => UsesSlot ? 0 : _aux;
+    /// <summary>The tape node (reverse mode) or side-storage slot (nested value); −1 when there is none.</summary>
+    internal int Slot => UsesSlot ? (int)BitConverter.DoubleToInt64Bits(_aux) : -1;
+    private bool UsesSlot => (_tag & (Level.TapeBit | NestedFlag)) != 0;
+
+    /// <summary>The raw key word: <see cref="Key"/> with <see cref="NestedFlag"/> (fast paths compare it whole:
+    /// equal tags mean the same level and the same nesting, a non-negative tag a first-order value).</summary>
+    internal long Tag => _tag;
+    /// <summary><see cref="T"/> without the mode test: valid for constants and first-order forward values.</summary>
+    internal double RawTangent => _aux;
+    /// <summary><see cref="Slot"/> without the mode test: valid for tape values.</summary>
+    internal int RawSlot => (int)BitConverter.DoubleToInt64Bits(_aux);
 
     /// <summary>A constant.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Scalar(double value)
     {
         V = value;
-        T = 0;
-        Key = 0;
-        Slot = -1;
-        Nested = false;
+        _aux = 0;
+        _tag = 0;
     }
 
+    /// <summary>A value of the level <paramref name="key"/>: a tangent (first-order forward value) or a slot
+    /// (tape or nested value), whichever its mode uses.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Scalar(double value, double tangent, long key, int slot, bool nested)
     {
         V = value;
-        T = tangent;
-        Key = key;
-        Slot = slot;
-        Nested = nested;
+        _aux = nested || (key & Level.TapeBit) != 0 ? BitConverter.Int64BitsToDouble(slot) : tangent;
+        _tag = nested ? key | NestedFlag : key;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Scalar(double value, double aux, long tag)
+    {
+        V = value;
+        _aux = aux;
+        _tag = tag;
+    }
+
+    /// <summary>A field-by-field copy (see Engine: lets the JIT keep a slow path's result in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar Rebuild(in Scalar r) => new(r.V, r._aux, r._tag);
+
+    /// <summary>A first-order forward value of the level <paramref name="key"/> (no tape bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar Dual(double value, double tangent, long key) => new(value, tangent, key);
+
+    /// <summary>A first-order value on node <paramref name="node"/> of the tape <paramref name="key"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar OnTape(double value, long key, int node) => new(value, BitConverter.Int64BitsToDouble(node), key);
 
     /// <summary>The primal value as a double.</summary>
     public double Value => V;

@@ -20,16 +20,15 @@ internal static class Engine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Scalar Unary<R>(Scalar x, double p = 0) where R : struct, IUnaryRule
     {
-        long key = x.Key;
-        if (key == 0) return new Scalar(R.Primal(x.V, p));
-        if (x.Nested) return Rebuild(UnaryActive<R>(x, p));
+        long tag = x.Tag;
+        if (tag == 0) return new Scalar(R.Primal(x.V, p));
+        if (tag < 0) return Rebuild(UnaryActive<R>(x, p)); // nested
         double y = R.Primal(x.V, p);
         double d = R.Partial<R64>(x.V, y, p).V;
         // First-order forward: ẏ = φ′(x)·ẋ.
-        if ((key & Level.TapeBit) == 0) return new Scalar(y, Tangent(d, x.T), key, -1, false);
+        if ((tag & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(d, x.RawTangent), tag);
         // First-order reverse: one node on the value's tape (the lookup also rejects a closed tape).
-        int i = Tape.Of(key).Record(x.Slot, d, 0, 0, R.Name, y, p);
-        return new Scalar(y, 0, key, i, false);
+        return Scalar.OnTape(y, tag, Tape.Of(tag).Record(x.RawSlot, d, 0, 0, R.Name, y, p));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -69,31 +68,30 @@ internal static class Engine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Scalar Binary<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
-        long ka = a.Key, kb = b.Key;
-        bool flat = !(a.Nested | b.Nested);
-        if (ka == kb && flat)
+        // Tags: 0 for a constant, the level's key for a first-order value, negative for a nested value.
+        long ta = a.Tag, tb = b.Tag;
+        if (ta == tb && ta >= 0)
         {
             // Two constants, or two first-order values of one level.
             double y = R.Primal(a.V, b.V);
-            if (ka == 0) return new Scalar(y);
+            if (ta == 0) return new Scalar(y);
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
-            if ((ka & Level.TapeBit) == 0) return new Scalar(y, Tangent(wa.V, a.T, wb.V, b.T), ka, -1, false);
-            int i = Tape.Of(ka).Record(a.Slot, wa.V, b.Slot, wb.V, R.Name, y, 0);
-            return new Scalar(y, 0, ka, i, false);
+            if ((ta & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(wa.V, a.RawTangent, wb.V, b.RawTangent), ta);
+            return Scalar.OnTape(y, ta, Tape.Of(ta).Record(a.RawSlot, wa.V, b.RawSlot, wb.V, R.Name, y, 0));
         }
-        if ((ka == 0 || kb == 0) && flat)
+        if ((ta == 0 || tb == 0) && (ta | tb) >= 0)
         {
             // A first-order value and a constant. The lookup rejects a value of a finished call (an escaped
             // perturbation) and finds the tape in reverse mode.
-            long key = ka | kb;
+            long key = ta | tb;
             Level level = LevelTable.Get(key);
             double y = R.Primal(a.V, b.V);
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
             if ((key & Level.TapeBit) == 0)
-                return new Scalar(y, kb == 0 ? Tangent(wa.V, a.T) : Tangent(wb.V, b.T), key, -1, false);
+                return Scalar.Dual(y, tb == 0 ? Tangent(wa.V, a.RawTangent) : Tangent(wb.V, b.RawTangent), key);
             Tape tape = Unsafe.As<Tape>(level);
-            int i = kb == 0 ? tape.Record(a.Slot, wa.V, 0, 0, R.Name, y, 0) : tape.Record(0, 0, b.Slot, wb.V, R.Name, y, 0);
-            return new Scalar(y, 0, key, i, false);
+            int i = tb == 0 ? tape.Record(a.RawSlot, wa.V, 0, 0, R.Name, y, 0) : tape.Record(0, 0, b.RawSlot, wb.V, R.Name, y, 0);
+            return Scalar.OnTape(y, key, i);
         }
         return Rebuild(BinaryActive<R>(a, b));
     }
@@ -101,7 +99,7 @@ internal static class Engine
     /// <summary>A field-by-field copy of a slow path's result. The slow paths return through memory; copying the
     /// fields (rather than the struct) lets the JIT keep the fast paths' results in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Scalar Rebuild(in Scalar r) => new(r.V, r.T, r.Key, r.Slot, r.Nested);
+    private static Scalar Rebuild(in Scalar r) => Scalar.Rebuild(r);
 
     /// <summary>ẏ = w·ẋ with a zero tangent as a symbolic zero (so ∞·0 gives 0, not NaN). The product is taken
     /// first and the zero test made only when it is NaN, which keeps the branch off the common path.</summary>

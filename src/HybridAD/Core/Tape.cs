@@ -167,7 +167,7 @@ internal sealed class Tape : Level
                 Nodes[i] = default;
                 Count = i + 1;
                 if (LeafEnd == i) LeafEnd = i + 1;
-                inputs[j] = new Scalar(xj.V, 0, key, i, false);
+                inputs[j] = Scalar.OnTape(xj.V, key, i);
             }
             else
             {
@@ -191,7 +191,7 @@ internal sealed class Tape : Level
                 Nodes[i] = default;
                 Count = i + 1;
                 if (LeafEnd == i) LeafEnd = i + 1;
-                inputs[j] = new Scalar(x[j], 0, key, i, false);
+                inputs[j] = Scalar.OnTape(x[j], key, i);
             }
             else inputs[j] = Input(new Scalar(x[j]));
         }

@@ -10,6 +10,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure a workload (medians of repeated runs); --json prints machine-readable results.")
         {
+            RosenbrockScalarBench.Create(),
         };
         return command;
     }
