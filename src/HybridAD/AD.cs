@@ -133,19 +133,21 @@ public static class AD
         Scalar value = tape.PrimalOf(y);
         if (!tape.HasNestedPartials)
         {
-            double[] adj = ArrayPool<double>.Shared.Rent(tape.Count);
-            try
-            {
-                Span<double> a = adj.AsSpan(0, tape.Count);
-                a.Clear();
-                a[y.Slot] = 1;
-                tape.Sweep(a);
-                if (gradient is not null)
-                    for (int i = 0; i < gradient.Length; i++) gradient[i] = new Scalar(a[inputs[i].Slot]);
-                else
-                    for (int i = 0; i < gradientValues!.Length; i++) gradientValues[i] = a[inputs[i].Slot];
-            }
-            finally { ArrayPool<double>.Shared.Return(adj); }
+            // The buffer comes zeroed and goes back zeroed. When the inputs are nodes 1..n (always, on a tape that
+            // starts with them), the sweep resets every entry it reads and only [0, n] is left to clear.
+            double[] adj = Tape.RentZeroedAdjoints(tape.Count);
+            Span<double> a = adj.AsSpan(0, tape.Count);
+            int n = inputs.Length;
+            bool leading = tape.LeafEnd == n + 1;
+            a[y.Slot] = 1;
+            tape.Sweep(a, clearSwept: leading);
+            if (leading && gradientValues is not null) a.Slice(1, n).CopyTo(gradientValues);
+            else if (gradient is not null)
+                for (int i = 0; i < n; i++) gradient[i] = new Scalar(a[inputs[i].Slot]);
+            else
+                for (int i = 0; i < n; i++) gradientValues![i] = a[inputs[i].Slot];
+            (leading ? a[..(n + 1)] : a).Clear();
+            Tape.ReturnZeroedAdjoints(adj);
         }
         else
         {

@@ -156,24 +156,18 @@ internal sealed class Tape : Level
     /// take a tight loop; other values go through <see cref="Input"/>.</summary>
     internal void Inputs(Scalar[] x, Scalar[] inputs)
     {
-        if (Count + x.Length > Nodes.Length) Grow(Count + x.Length);
-        long key = Key;
-        for (int j = 0; j < x.Length; j++)
+        int j = 0;
+        if (_log is null)
         {
-            Scalar xj = x[j];
-            int i = Count;
-            if (xj.Key == 0 && _log is null && (uint)i < (uint)Nodes.Length)
-            {
-                Nodes[i] = default;
-                Count = i + 1;
-                if (LeafEnd == i) LeafEnd = i + 1;
-                inputs[j] = Scalar.OnTape(xj.V, key, i);
-            }
-            else
-            {
-                xj.EnsureOpen();
-                inputs[j] = Input(xj);
-            }
+            int start = ReserveLeaves(x.Length);
+            long key = Key;
+            for (; j < x.Length && x[j].Tag == 0; j++) inputs[j] = Scalar.OnTape(x[j].V, key, start + j);
+            CommitLeaves(start, j);
+        }
+        for (; j < x.Length; j++)
+        {
+            x[j].EnsureOpen();
+            inputs[j] = Input(x[j]);
         }
     }
 
@@ -181,20 +175,31 @@ internal sealed class Tape : Level
     /// <paramref name="x"/>[j].</summary>
     internal void Inputs(ReadOnlySpan<double> x, Scalar[] inputs)
     {
-        if (Count + x.Length > Nodes.Length) Grow(Count + x.Length);
-        long key = Key;
-        for (int j = 0; j < x.Length; j++)
+        if (_log is not null)
         {
-            int i = Count;
-            if (_log is null && (uint)i < (uint)Nodes.Length)
-            {
-                Nodes[i] = default;
-                Count = i + 1;
-                if (LeafEnd == i) LeafEnd = i + 1;
-                inputs[j] = Scalar.OnTape(x[j], key, i);
-            }
-            else inputs[j] = Input(new Scalar(x[j]));
+            for (int j = 0; j < x.Length; j++) inputs[j] = Input(new Scalar(x[j]));
+            return;
         }
+        int start = ReserveLeaves(x.Length);
+        long key = Key;
+        for (int j = 0; j < x.Length; j++) inputs[j] = Scalar.OnTape(x[j], key, start + j);
+        CommitLeaves(start, x.Length);
+    }
+
+    /// <summary>Room for <paramref name="count"/> edgeless nodes after the last one, cleared; returns the first.</summary>
+    private int ReserveLeaves(int count)
+    {
+        if (Count + count > Nodes.Length) Grow(Count + count);
+        Array.Clear(Nodes, Count, count);
+        return Count;
+    }
+
+    /// <summary>Appends the <paramref name="count"/> nodes reserved at <paramref name="start"/>; they extend the
+    /// leaf prefix when no operation precedes them.</summary>
+    private void CommitLeaves(int start, int count)
+    {
+        Count = start + count;
+        if (LeafEnd == start) LeafEnd = start + count;
     }
 
     /// <summary>An independent variable of this tape whose primal is <paramref name="x"/> (which may itself be
@@ -226,16 +231,42 @@ internal sealed class Tape : Level
         return new Scalar(y.V, 0, Key, i, true);
     }
 
+    /// <summary>This thread's all-zero adjoint buffer (see <see cref="RentZeroedAdjoints"/>).</summary>
+    [ThreadStatic] private static double[]? t_zeroedAdjoints;
+
+    /// <summary>An all-zero buffer of at least <paramref name="count"/> adjoints, this thread's own until
+    /// <see cref="ReturnZeroedAdjoints"/>. Handing it back zeroed (a clearing sweep resets what it reads) saves
+    /// clearing a tape-sized buffer on every gradient.</summary>
+    internal static double[] RentZeroedAdjoints(int count)
+    {
+        double[]? buffer = t_zeroedAdjoints;
+        t_zeroedAdjoints = null;
+        if (buffer is null || buffer.Length < count) buffer = new double[Math.Max(count, InitialCapacity)];
+        return buffer;
+    }
+
+    /// <summary>Gives back a buffer from <see cref="RentZeroedAdjoints"/>; every entry must be 0 again.</summary>
+    internal static void ReturnZeroedAdjoints(double[] buffer)
+    {
+        if (t_zeroedAdjoints is null || t_zeroedAdjoints.Length < buffer.Length) t_zeroedAdjoints = buffer;
+    }
+
     /// <summary>The backward sweep on doubles: <c>adj</c> holds the seeded adjoints (length ≥ Count) and
     /// receives every node's adjoint. One loop, no recursion, no allocation. A zero adjoint is a symbolic
-    /// zero: its node is skipped, so an infinite partial times a zero adjoint never makes a NaN.</summary>
-    internal void Sweep(Span<double> adj)
+    /// zero: its node is skipped, so an infinite partial times a zero adjoint never makes a NaN. With
+    /// <paramref name="clearSwept"/>, each swept node's entry is reset to 0 once read, so the adjoints of the
+    /// leaves [1, <see cref="LeafEnd"/>) and the sink are the only entries left to clear afterwards.</summary>
+    internal void Sweep(Span<double> adj, bool clearSwept = false)
     {
+        if (adj.Length < Count) throw new ArgumentException($"The adjoint buffer has {adj.Length} entries; the tape has {Count} nodes.", nameof(adj));
         ref TapeNode n0 = ref MemoryMarshal.GetArrayDataReference(Nodes);
         ref double a0 = ref MemoryMarshal.GetReference(adj);
-        for (int i = Count - 1; i >= LeafEnd; i--)
+        int end = LeafEnd;
+        for (int i = Count - 1; i >= end; i--)
         {
-            double a = Unsafe.Add(ref a0, i);
+            ref double ai = ref Unsafe.Add(ref a0, i);
+            double a = ai;
+            if (clearSwept) ai = 0;
             if (a == 0) continue;
             ref TapeNode n = ref Unsafe.Add(ref n0, i);
             Unsafe.Add(ref a0, n.In0) += n.W0 * a;
