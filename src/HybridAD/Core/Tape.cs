@@ -252,7 +252,8 @@ internal sealed class Tape : Level
     }
 
     /// <summary>The backward sweep on doubles: <c>adj</c> holds the seeded adjoints (length ≥ Count) and
-    /// receives every node's adjoint. One loop, no recursion, no allocation. A zero adjoint is a symbolic
+    /// receives every node's adjoint (x̄ += w·ȳ along each edge, fused where the hardware has FMA). One loop, no
+    /// recursion, no allocation. A zero adjoint is a symbolic
     /// zero: its node is skipped, so an infinite partial times a zero adjoint never makes a NaN. With
     /// <paramref name="clearSwept"/>, each swept node's entry is reset to 0 once read, so the adjoints of the
     /// leaves [1, <see cref="LeafEnd"/>) and the sink are the only entries left to clear afterwards.</summary>
@@ -269,10 +270,18 @@ internal sealed class Tape : Level
             if (clearSwept) ai = 0;
             if (a == 0) continue;
             ref TapeNode n = ref Unsafe.Add(ref n0, i);
-            Unsafe.Add(ref a0, n.In0) += n.W0 * a;
-            Unsafe.Add(ref a0, n.In1) += n.W1 * a;
+            Accumulate(ref Unsafe.Add(ref a0, n.In0), n.W0, a);
+            Accumulate(ref Unsafe.Add(ref a0, n.In1), n.W1, a);
         }
     }
+
+    /// <summary>adj += w·a, fused (one rounding, and a shorter dependency chain from one node's adjoint to the
+    /// next) where the hardware has FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(ref double adj, double w, double a) =>
+        adj = System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported
+            ? Math.FusedMultiplyAdd(w, a, adj)
+            : adj + w * a;
 
     /// <summary>The backward sweep with <see cref="Scalar"/> adjoints, for nested differentiation: partials and
     /// seeds may be perturbed by outer levels, and the sweep's arithmetic is recorded or carried by them.</summary>
