@@ -20,6 +20,12 @@ public enum JacobianMode
 /// own tag (level), so combinators nest freely — a derivative of a derivative, a gradient inside a Jacobian —
 /// without perturbation confusion, and concurrent calls on different threads are independent.
 /// </summary>
+/// <remarks>
+/// The array a combinator passes to f (the perturbed inputs) belongs to that call: f may read it, index it and
+/// even return it, but should not keep it after returning. Large argument arrays are reused by later calls on
+/// the same thread (their elements are values of a finished call anyway, which cannot be used: see
+/// <see cref="PerturbationEscapedException"/>). The arrays a combinator returns are always new.
+/// </remarks>
 public static class AD
 {
     // ======================================================================== Derivative (ℝ → ℝ)

@@ -17,6 +17,8 @@ internal static class ArgumentArrays
 {
     /// <summary>Shorter arrays are cheap to allocate and are not kept.</summary>
     internal const int MinPooledLength = 1024;
+    /// <summary>Longer arrays (over 96 MB) are not kept either, so a thread never holds on to huge buffers.</summary>
+    internal const int MaxPooledLength = 1 << 22;
     private const int SlotsPerThread = 4;
 
     [ThreadStatic] private static Scalar[]?[]? t_cache;
@@ -43,7 +45,7 @@ internal static class ArgumentArrays
     /// <summary>Gives an array from <see cref="Rent"/> back once nothing of the call reads it any more.</summary>
     internal static void Return(Scalar[] array)
     {
-        if (array.Length < MinPooledLength) return;
+        if (array.Length < MinPooledLength || array.Length > MaxPooledLength) return;
         Scalar[]?[] cache = t_cache ??= new Scalar[]?[SlotsPerThread];
         for (int i = 0; i < cache.Length; i++)
         {

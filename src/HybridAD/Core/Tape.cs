@@ -245,9 +245,11 @@ internal sealed class Tape : Level
         return buffer;
     }
 
-    /// <summary>Gives back a buffer from <see cref="RentZeroedAdjoints"/>; every entry must be 0 again.</summary>
+    /// <summary>Gives back a buffer from <see cref="RentZeroedAdjoints"/>; every entry must be 0 again. Buffers
+    /// over 128 MB are dropped, so a thread never holds on to a huge one.</summary>
     internal static void ReturnZeroedAdjoints(double[] buffer)
     {
+        if (buffer.Length > 1 << 24) return;
         if (t_zeroedAdjoints is null || t_zeroedAdjoints.Length < buffer.Length) t_zeroedAdjoints = buffer;
     }
 
