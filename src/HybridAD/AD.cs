@@ -189,16 +189,18 @@ public static class AD
         try
         {
             long key = level.Key;
-            for (int i = 0; i < x.Length; i++)
+            int i = 0;
+            for (; i < x.Length; i++) // constant x and v, the common case: a loop without calls
             {
                 Scalar xi = x[i], vi = v[i];
-                if ((xi.Key | vi.Key) == 0) inputs[i] = Scalar.Dual(xi.V, vi.V, key); // the common case
-                else
-                {
-                    xi.EnsureOpen();
-                    vi.EnsureOpen();
-                    inputs[i] = level.Make(xi, vi);
-                }
+                if ((xi.Tag | vi.Tag) != 0) break;
+                inputs[i] = Scalar.Dual(xi.V, vi.V, key);
+            }
+            for (; i < x.Length; i++)
+            {
+                x[i].EnsureOpen();
+                v[i].EnsureOpen();
+                inputs[i] = level.Make(x[i], v[i]);
             }
             return JvpOutputs(f, level, inputs);
         }

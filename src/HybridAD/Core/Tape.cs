@@ -154,6 +154,7 @@ internal sealed class Tape : Level
     /// <summary>Makes <paramref name="inputs"/>[j] an independent variable of this tape with the primal
     /// <paramref name="x"/>[j] (which may itself be perturbed by an outer level). Constants (the common case)
     /// take a tight loop; other values go through <see cref="Input"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its own compilation: the loop gets the whole inlining budget
     internal void Inputs(Scalar[] x, Scalar[] inputs)
     {
         int j = 0;
@@ -173,6 +174,7 @@ internal sealed class Tape : Level
 
     /// <summary>Makes <paramref name="inputs"/>[j] an independent variable of this tape with the primal
     /// <paramref name="x"/>[j].</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its own compilation: the loop gets the whole inlining budget
     internal void Inputs(ReadOnlySpan<double> x, Scalar[] inputs)
     {
         if (_log is not null)
