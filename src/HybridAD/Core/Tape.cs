@@ -264,18 +264,33 @@ internal sealed class Tape : Level
     internal void Sweep(Span<double> adj, bool clearSwept = false)
     {
         if (adj.Length < Count) throw new ArgumentException($"The adjoint buffer has {adj.Length} entries; the tape has {Count} nodes.", nameof(adj));
-        ref TapeNode n0 = ref MemoryMarshal.GetArrayDataReference(Nodes);
+        if (clearSwept) SweepCore<Clear>(adj);
+        else SweepCore<Keep>(adj);
+    }
+
+    private struct Clear;
+    private struct Keep;
+
+    /// <summary>The loop itself, specialised (by <typeparamref name="TClear"/>) with or without the reset.</summary>
+    private void SweepCore<TClear>(Span<double> adj) where TClear : struct
+    {
         ref double a0 = ref MemoryMarshal.GetReference(adj);
-        int end = LeafEnd;
-        for (int i = Count - 1; i >= end; i--)
+        int count = Count - LeafEnd;
+        if (count <= 0) return;
+        // Walk down from the last node with a node reference and an adjoint reference side by side.
+        ref TapeNode n = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Nodes), Count - 1);
+        ref double ai = ref Unsafe.Add(ref a0, Count - 1);
+        for (; count > 0; count--)
         {
-            ref double ai = ref Unsafe.Add(ref a0, i);
             double a = ai;
-            if (clearSwept) ai = 0;
-            if (a == 0) continue;
-            ref TapeNode n = ref Unsafe.Add(ref n0, i);
-            Accumulate(ref Unsafe.Add(ref a0, n.In0), n.W0, a);
-            Accumulate(ref Unsafe.Add(ref a0, n.In1), n.W1, a);
+            if (typeof(TClear) == typeof(Clear)) ai = 0;
+            if (a != 0)
+            {
+                Accumulate(ref Unsafe.Add(ref a0, n.In0), n.W0, a);
+                Accumulate(ref Unsafe.Add(ref a0, n.In1), n.W1, a);
+            }
+            n = ref Unsafe.Subtract(ref n, 1);
+            ai = ref Unsafe.Subtract(ref ai, 1);
         }
     }
 
