@@ -21,6 +21,12 @@ public enum JacobianMode
 /// own tag (level), so combinators nest freely — a derivative of a derivative, a gradient inside a Jacobian —
 /// without perturbation confusion, and concurrent calls on different threads are independent.
 /// </summary>
+/// <remarks>
+/// The array a combinator passes to f (the perturbed inputs) belongs to that call: f may read it, index it and
+/// even return it, but should not keep it after returning. Large argument arrays are reused by later calls on
+/// the same thread (their elements are values of a finished call anyway, which cannot be used: see
+/// <see cref="PerturbationEscapedException"/>). The arrays a combinator returns are always new.
+/// </remarks>
 public static class AD
 {
     // ======================================================================== Derivative (ℝ → ℝ)
@@ -71,7 +77,22 @@ public static class AD
     public static double[] Grad(Func<Scalar[], Scalar> f, double[] x)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return GradCore(f, x.ToScalars(), nameof(Grad)).Gradient.ToDoubles();
+        ArgumentNullException.ThrowIfNull(x);
+        Check.NotEmpty(x, nameof(Grad), nameof(x));
+        var tape = new Tape(nameof(Grad));
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
+        try
+        {
+            tape.Inputs(x, inputs);
+            var grad = new double[x.Length];
+            RecordAndSweep(f, tape, inputs, null, grad);
+            return grad;
+        }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            tape.Release();
+        }
     }
 
     /// <summary>(f(x), ∇f(x)) from one evaluation and one backward sweep.</summary>
@@ -88,43 +109,67 @@ public static class AD
     {
         Check.NotEmpty(x, owner, nameof(x));
         var tape = new Tape(owner);
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
         try
         {
-            // x's nodes are the consecutive slots from here; read them from this, not from the array given to f,
-            // which f may overwrite.
-            int firstInput = tape.Count;
-            Scalar y = f(Inputs(tape, x));
-            tape.Close();
-            var grad = new Scalar[x.Length];
-            if (y.Key != tape.Key)
-            {
-                CheckNotInner(y, tape);
-                return (y, grad); // y does not depend on x: ∇f = 0
-            }
-            Scalar value = tape.PrimalOf(y);
-            if (!tape.HasNestedPartials)
-            {
-                double[] adj = ArrayPool<double>.Shared.Rent(tape.Count);
-                try
-                {
-                    Span<double> a = adj.AsSpan(0, tape.Count);
-                    a.Clear();
-                    a[y.Slot] = 1;
-                    tape.Sweep(a);
-                    for (int i = 0; i < grad.Length; i++) grad[i] = new Scalar(a[firstInput + i]);
-                }
-                finally { ArrayPool<double>.Shared.Return(adj); }
-            }
-            else
-            {
-                var adj = new Scalar[tape.Count];
-                adj[y.Slot] = new Scalar(1);
-                tape.Sweep(adj);
-                for (int i = 0; i < grad.Length; i++) grad[i] = adj[firstInput + i];
-            }
+            tape.Inputs(x, inputs);
+            Scalar[] grad = GC.AllocateUninitializedArray<Scalar>(x.Length); // every element is written
+            Scalar value = RecordAndSweep(f, tape, inputs, grad, null);
             return (value, grad);
         }
-        finally { tape.Release(); }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            tape.Release();
+        }
+    }
+
+    /// <summary>Evaluates f on the tape's inputs, then one backward sweep from ȳ = 1; writes x̄ into
+    /// <paramref name="gradient"/> (as values, perturbed by outer levels if any) or into
+    /// <paramref name="gradientValues"/> (primals only). Returns f(x) one level down.</summary>
+    private static Scalar RecordAndSweep(Func<Scalar[], Scalar> f, Tape tape, Scalar[] inputs, Scalar[]? gradient, double[]? gradientValues)
+    {
+        // The inputs are consecutive nodes from here; read their slots from this, not from the array given to f,
+        // which f may overwrite.
+        int firstInput = inputs[0].Slot;
+        Scalar y = f(inputs);
+        tape.Close();
+        if (y.Key != tape.Key)
+        {
+            CheckNotInner(y, tape);
+            if (gradient is not null) Array.Clear(gradient); // y does not depend on x: ∇f = 0
+            return y;
+        }
+        Scalar value = tape.PrimalOf(y);
+        if (!tape.HasNestedPartials)
+        {
+            // The buffer comes zeroed and goes back zeroed. When the inputs are nodes 1..n (always, on a tape that
+            // starts with them), the sweep resets every entry it reads and only [0, n] is left to clear.
+            double[] adj = Tape.RentZeroedAdjoints(tape.Count);
+            Span<double> a = adj.AsSpan(0, tape.Count);
+            int n = inputs.Length;
+            bool leading = tape.LeafEnd == n + 1;
+            a[y.Slot] = 1;
+            tape.Sweep(a, clearSwept: leading);
+            if (leading && gradientValues is not null) a.Slice(1, n).CopyTo(gradientValues);
+            else if (gradient is not null)
+                for (int i = 0; i < n; i++) gradient[i] = new Scalar(a[firstInput + i]);
+            else
+                for (int i = 0; i < n; i++) gradientValues![i] = a[firstInput + i];
+            (leading ? a[..(n + 1)] : a).Clear();
+            Tape.ReturnZeroedAdjoints(adj);
+        }
+        else
+        {
+            var adj = new Scalar[tape.Count];
+            adj[y.Slot] = new Scalar(1);
+            tape.Sweep(adj);
+            if (gradient is not null)
+                for (int i = 0; i < gradient.Length; i++) gradient[i] = adj[firstInput + i];
+            else
+                for (int i = 0; i < gradientValues!.Length; i++) gradientValues[i] = adj[firstInput + i].V;
+        }
+        return value;
     }
 
     // ======================================================================== Jvp (forward mode)
@@ -144,22 +189,40 @@ public static class AD
         Check.NotEmpty(x, nameof(Jvp), nameof(x));
         Check.SameLength(x, "x", v, "the tangent v", nameof(Jvp));
         var level = new ForwardLevel(nameof(Jvp));
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
         try
         {
-            var inputs = new Scalar[x.Length];
-            for (int i = 0; i < x.Length; i++)
+            long key = level.Key;
+            int i = 0;
+            for (; i < x.Length; i++) // constant x and v, the common case: a loop without calls
+            {
+                Scalar xi = x[i], vi = v[i];
+                if ((xi.Tag | vi.Tag) != 0) break;
+                inputs[i] = Scalar.Dual(xi.V, vi.V, key);
+            }
+            for (; i < x.Length; i++)
             {
                 x[i].EnsureOpen();
                 v[i].EnsureOpen();
                 inputs[i] = level.Make(x[i], v[i]);
             }
-            Scalar[] ys = f(inputs) ?? throw new InvalidOperationException("Jvp: f returned null; expected an array of outputs.");
-            var value = new Scalar[ys.Length];
-            var tangent = new Scalar[ys.Length];
-            for (int j = 0; j < ys.Length; j++) (value[j], tangent[j]) = SplitForward(level, ys[j]);
-            return (value, tangent);
+            return JvpOutputs(f, level, inputs);
         }
-        finally { level.Close(); }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            level.Close();
+        }
+    }
+
+    /// <summary>Evaluates f on the dual inputs and splits each output into (primal, tangent).</summary>
+    private static (Scalar[] Value, Scalar[] Tangent) JvpOutputs(Func<Scalar[], Scalar[]> f, ForwardLevel level, Scalar[] inputs)
+    {
+        Scalar[] ys = f(inputs) ?? throw new InvalidOperationException("Jvp: f returned null; expected an array of outputs.");
+        var value = new Scalar[ys.Length];
+        var tangent = new Scalar[ys.Length];
+        for (int j = 0; j < ys.Length; j++) (value[j], tangent[j]) = SplitForward(level, ys[j]);
+        return (value, tangent);
     }
 
     /// <summary>(f(x), ∇f(x)·v) for a scalar-valued f: the directional derivative along v, in forward mode.</summary>
@@ -174,8 +237,24 @@ public static class AD
     /// <summary>Jvp at a point of doubles.</summary>
     public static (double[] Value, double[] Tangent) Jvp(Func<Scalar[], Scalar[]> f, double[] x, double[] v)
     {
-        var (value, tangent) = Jvp(f, x.ToScalars(), v.ToScalars());
-        return (value.ToDoubles(), tangent.ToDoubles());
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        Check.NotEmpty(x, nameof(Jvp), nameof(x));
+        Check.SameLength(x, "x", v, "the tangent v", nameof(Jvp));
+        var level = new ForwardLevel(nameof(Jvp));
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
+        try
+        {
+            long key = level.Key;
+            for (int i = 0; i < x.Length; i++) inputs[i] = Scalar.Dual(x[i], v[i], key);
+            var (value, tangent) = JvpOutputs(f, level, inputs);
+            return (value.ToDoubles(), tangent.ToDoubles());
+        }
+        finally
+        {
+            ArgumentArrays.Return(inputs);
+            level.Close();
+        }
     }
 
     // ======================================================================== Vjp (reverse mode)
@@ -195,11 +274,14 @@ public static class AD
         ArgumentNullException.ThrowIfNull(f);
         Check.NotEmpty(x, nameof(Vjp), nameof(x));
         var tape = new Tape(nameof(Vjp), pooled: false);
-        int firstInput = tape.Count; // x's nodes are the consecutive slots from here (f may overwrite its array)
+        Scalar[] inputs = ArgumentArrays.Rent(x.Length);
         Scalar[] ys;
+        int[] inSlots = new int[inputs.Length];
         try
         {
-            ys = f(Inputs(tape, x)) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
+            tape.Inputs(x, inputs);
+            for (int i = 0; i < inputs.Length; i++) inSlots[i] = inputs[i].Slot;
+            ys = f(inputs) ?? throw new InvalidOperationException("Vjp: f returned null; expected an array of outputs.");
         }
         finally { tape.Close(); }
 
@@ -219,8 +301,7 @@ public static class AD
                 outSlots[j] = 0; // independent of x: its cotangent goes to the sink
             }
         }
-        int[] inSlots = new int[x.Length];
-        for (int i = 0; i < inSlots.Length; i++) inSlots[i] = firstInput + i;
+        ArgumentArrays.Return(inputs); // f's outputs have been read: nothing of this call reads it any more
 
         Scalar[] Pullback(Scalar[] u)
         {
@@ -363,17 +444,6 @@ public static class AD
     }
 
     // ======================================================================== helpers
-
-    private static Scalar[] Inputs(Tape tape, Scalar[] x)
-    {
-        var inputs = new Scalar[x.Length];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i].EnsureOpen();
-            inputs[i] = tape.Input(x[i]);
-        }
-        return inputs;
-    }
 
     /// <summary>(primal, tangent) of an output of a forward call: a value not perturbed by this call is a
     /// constant to it (tangent 0); a value of a call that has returned is an escaped perturbation.</summary>

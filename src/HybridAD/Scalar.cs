@@ -26,37 +26,82 @@ namespace HybridAD;
 /// </code></example>
 public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<Scalar>
 {
+    // 24 bytes, no GC references. What the second and third words mean depends on the mode:
+    //   constant                     _aux = 0                       _tag = 0
+    //   first-order forward value    _aux = the tangent             _tag = the level's key
+    //   first-order tape value       _aux = the node (as bits)      _tag = the tape's key (it has the tape bit)
+    //   nested value (either mode)   _aux = the slot (as bits)      _tag = the level's key | NestedFlag
+    // A tape or nested value has no inline tangent, so the tangent and the slot share a word.
+
     /// <summary>The primal, as a double (at any nesting depth: the numeric value).</summary>
     internal readonly double V;
-    /// <summary>The tangent of a first-order forward-mode value.</summary>
-    internal readonly double T;
+    /// <summary>The tangent of a first-order forward value, or the slot of a tape or nested value as bits.</summary>
+    private readonly double _aux;
+    /// <summary>The level key, with <see cref="NestedFlag"/> set for a nested value; 0 for a constant.</summary>
+    private readonly long _tag;
+
+    /// <summary>Set in <see cref="Tag"/> when the value's primal (or tangent) lives in its level's side storage
+    /// because it is itself perturbed by an outer level. Level keys are positive, so a nested value's tag is
+    /// negative.</summary>
+    internal const long NestedFlag = long.MinValue;
+
     /// <summary>The key of the level (differentiation call) perturbing this value; 0 for a constant.</summary>
-    internal readonly long Key;
-    /// <summary>The tape node (reverse mode) or side-storage slot (nested forward mode).</summary>
-    internal readonly int Slot;
+    internal long Key => _tag & long.MaxValue;
     /// <summary>True when the primal (or tangent) is itself perturbed by an outer level and lives in the
     /// level's side storage.</summary>
-    internal readonly bool Nested;
+    internal bool Nested => _tag < 0;
+    /// <summary>The tangent of a first-order forward-mode value (0 for every other value).</summary>
+    internal double T => UsesSlot ? 0 : _aux;
+    /// <summary>The tape node (reverse mode) or side-storage slot (nested value); −1 when there is none.</summary>
+    internal int Slot => UsesSlot ? (int)BitConverter.DoubleToInt64Bits(_aux) : -1;
+    private bool UsesSlot => (_tag & (Level.TapeBit | NestedFlag)) != 0;
+
+    /// <summary>The raw key word: <see cref="Key"/> with <see cref="NestedFlag"/> (fast paths compare it whole:
+    /// equal tags mean the same level and the same nesting, a non-negative tag a first-order value).</summary>
+    internal long Tag => _tag;
+    /// <summary><see cref="T"/> without the mode test: valid for constants and first-order forward values.</summary>
+    internal double RawTangent => _aux;
+    /// <summary><see cref="Slot"/> without the mode test: valid for tape values.</summary>
+    internal int RawSlot => (int)BitConverter.DoubleToInt64Bits(_aux);
 
     /// <summary>A constant.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Scalar(double value)
     {
         V = value;
-        T = 0;
-        Key = 0;
-        Slot = -1;
-        Nested = false;
+        _aux = 0;
+        _tag = 0;
     }
 
+    /// <summary>A value of the level <paramref name="key"/>: a tangent (first-order forward value) or a slot
+    /// (tape or nested value), whichever its mode uses.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Scalar(double value, double tangent, long key, int slot, bool nested)
     {
         V = value;
-        T = tangent;
-        Key = key;
-        Slot = slot;
-        Nested = nested;
+        _aux = nested || (key & Level.TapeBit) != 0 ? BitConverter.Int64BitsToDouble(slot) : tangent;
+        _tag = nested ? key | NestedFlag : key;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Scalar(double value, double aux, long tag)
+    {
+        V = value;
+        _aux = aux;
+        _tag = tag;
+    }
+
+    /// <summary>A field-by-field copy (see Engine: lets the JIT keep a slow path's result in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar Rebuild(in Scalar r) => new(r.V, r._aux, r._tag);
+
+    /// <summary>A first-order forward value of the level <paramref name="key"/> (no tape bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar Dual(double value, double tangent, long key) => new(value, tangent, key);
+
+    /// <summary>A first-order value on node <paramref name="node"/> of the tape <paramref name="key"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar OnTape(double value, long key, int node) => new(value, BitConverter.Int64BitsToDouble(node), key);
 
     /// <summary>The primal value as a double.</summary>
     public double Value => V;
@@ -68,6 +113,7 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     public static Scalar Zero => default;
 
     /// <summary>A constant from a double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static implicit operator Scalar(double value) => new(value);
 
     /// <summary>The primal value (drops any perturbation: use <see cref="Value"/> in expressions).</summary>
@@ -76,14 +122,19 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     // ------------------------------------------------------------------ arithmetic
 
     /// <summary>a + b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator +(Scalar a, Scalar b) => Engine.Binary<E.Add>(a, b);
     /// <summary>a − b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator -(Scalar a, Scalar b) => Engine.Binary<E.Sub>(a, b);
     /// <summary>a · b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator *(Scalar a, Scalar b) => Engine.Binary<E.Mul>(a, b);
     /// <summary>a / b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator /(Scalar a, Scalar b) => Engine.Binary<E.Div>(a, b);
     /// <summary>−a.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar operator -(Scalar a) => Engine.Unary<E.Neg>(a);
     /// <summary>+a.</summary>
     public static Scalar operator +(Scalar a) => a;
@@ -117,58 +168,85 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     // ------------------------------------------------------------------ elemental functions
 
     /// <summary>1/x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Reciprocal(Scalar x) => Engine.Unary<E.Recip>(x);
     /// <summary>x^c for a constant exponent c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(Scalar x, double c) => Engine.Unary<E.PowConst>(x, c);
     /// <summary>x^y, both variable (real power: x &gt; 0 for a derivative in y).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Pow(Scalar x, Scalar y) => Engine.Binary<E.Pow>(x, y);
     /// <summary>√x. The derivative at 0 is +∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sqrt(Scalar x) => Engine.Unary<E.Sqrt>(x);
     /// <summary>x².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Square(Scalar x) => Engine.Unary<E.Square>(x);
     /// <summary>x³.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cube(Scalar x) => Engine.Unary<E.Cube>(x);
     /// <summary>eˣ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Exp(Scalar x) => Engine.Unary<E.Exp>(x);
     /// <summary>eˣ − 1, accurate for small x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Expm1(Scalar x) => Engine.Unary<E.Expm1>(x);
     /// <summary>Natural logarithm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Log(Scalar x) => Engine.Unary<E.Log>(x);
     /// <summary>log(1 + x), accurate for small x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Log1p(Scalar x) => Engine.Unary<E.Log1p>(x);
     /// <summary>sin x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sin(Scalar x) => Engine.Unary<E.Sin>(x);
     /// <summary>cos x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cos(Scalar x) => Engine.Unary<E.Cos>(x);
     /// <summary>tan x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Tan(Scalar x) => Engine.Unary<E.Tan>(x);
     /// <summary>asin x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Asin(Scalar x) => Engine.Unary<E.Asin>(x);
     /// <summary>acos x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Acos(Scalar x) => Engine.Unary<E.Acos>(x);
     /// <summary>atan x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Atan(Scalar x) => Engine.Unary<E.Atan>(x);
     /// <summary>atan2(y, x): the angle of the point (x, y). Both partials are 0 at the origin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Atan2(Scalar y, Scalar x) => Engine.Binary<E.Atan2>(y, x);
     /// <summary>sinh x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sinh(Scalar x) => Engine.Unary<E.Sinh>(x);
     /// <summary>cosh x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Cosh(Scalar x) => Engine.Unary<E.Cosh>(x);
     /// <summary>tanh x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Tanh(Scalar x) => Engine.Unary<E.Tanh>(x);
     /// <summary>The logistic function σ(x) = 1/(1+e^(−x)), stable for any |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Sigmoid(Scalar x) => Engine.Unary<E.Sigmoid>(x);
     /// <summary>softplus(x) = log(1 + eˣ), stable for any |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Softplus(Scalar x) => Engine.Unary<E.Softplus>(x);
     /// <summary>max(x, 0). Its derivative at 0 is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Relu(Scalar x) => Engine.Unary<E.Relu>(x);
     /// <summary>|x|. Its derivative at 0 is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Abs(Scalar x) => Engine.Unary<E.Abs>(x);
     /// <summary>min(a, b). At a tie each argument gets half the derivative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Min(Scalar a, Scalar b) => Engine.Binary<E.Min>(a, b);
     /// <summary>max(a, b). At a tie each argument gets half the derivative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Max(Scalar a, Scalar b) => Engine.Binary<E.Max>(a, b);
     /// <summary>√(a² + b²) without overflow. Both partials are 0 at the origin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar Hypot(Scalar a, Scalar b) => Engine.Binary<E.Hypot>(a, b);
 
     /// <summary>The same primal with no derivative at any level: d StopGradient(x) = 0.</summary>

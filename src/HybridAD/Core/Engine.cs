@@ -18,20 +18,25 @@ namespace HybridAD.Core;
 internal static class Engine
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Scalar Unary<R>(in Scalar x, double p = 0) where R : struct, IUnaryRule
+    internal static Scalar Unary<R>(Scalar x, double p = 0) where R : struct, IUnaryRule
     {
-        if ((x.Key & Level.TapeBit) == 0 && !x.Nested)
+        long tag = x.Tag;
+        if (tag == 0) return new Scalar(R.Primal(x.V, p));
+        if (tag < 0) return Rebuild(UnaryActive<R>(x, p)); // nested
+        double y = R.Primal(x.V, p);
+        double d = R.Partial<R64>(x.V, y, p).V;
+        // First-order forward: ẏ = φ′(x)·ẋ.
+        if ((tag & Level.TapeBit) == 0)
         {
-            double y = R.Primal(x.V, p);
-            if (x.Key == 0) return new Scalar(y);
-            LevelTable.Get(x.Key); // a first-order dual of a call that has returned is an escaped perturbation
-            if (x.T == 0) return new Scalar(y, 0, x.Key, -1, false);
-            return new Scalar(y, R.Partial<R64>(x.V, y, p).V * x.T, x.Key, -1, false);
+            LevelTable.Get(tag); // a dual of a call that has returned is an escaped perturbation
+            return Scalar.Dual(y, Tangent(d, x.RawTangent), tag);
         }
-        return UnaryActive<R>(in x, p);
+        // First-order reverse: one node on the value's tape (the lookup also rejects a closed tape).
+        return Scalar.OnTape(y, tag, Tape.Of(tag).RecordUnary<R>(x.RawSlot, d, y, x.V, p));
     }
 
-    private static Scalar UnaryActive<R>(in Scalar x, double p) where R : struct, IUnaryRule
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar UnaryActive<R>(Scalar x, double p) where R : struct, IUnaryRule
     {
         Level l = LevelTable.Get(x.Key);
         if (!x.Nested)
@@ -65,23 +70,66 @@ internal static class Engine
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Scalar Binary<R>(in Scalar a, in Scalar b) where R : struct, IBinaryRule
+    internal static Scalar Binary<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
-        // Both constants, or both first-order duals of the same forward call.
-        if (a.Key == b.Key && (a.Key & Level.TapeBit) == 0 && !(a.Nested | b.Nested))
+        // Tags: 0 for a constant, the level's key for a first-order value, negative for a nested value.
+        long ta = a.Tag, tb = b.Tag;
+        if (ta == tb && ta >= 0)
         {
+            // Two constants, or two first-order values of one level.
             double y = R.Primal(a.V, b.V);
-            if (a.Key == 0) return new Scalar(y);
-            LevelTable.Get(a.Key); // escaped perturbation check, as on every other non-constant path
+            if (ta == 0) return new Scalar(y);
+            if ((ta & Level.TapeBit) == 0) LevelTable.Get(ta); // escaped-perturbation check (Tape.Of checks tapes)
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
-            double t = a.T == 0 ? 0 : wa.V * a.T;
-            if (b.T != 0) t += wb.V * b.T;
-            return new Scalar(y, t, a.Key, -1, false);
+            if ((ta & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(wa.V, a.RawTangent, wb.V, b.RawTangent), ta);
+            return Scalar.OnTape(y, ta, Tape.Of(ta).RecordBinary<R>(a.RawSlot, wa.V, b.RawSlot, wb.V, y, a.V, b.V));
         }
-        return BinaryActive<R>(in a, in b);
+        if ((ta == 0 || tb == 0) && (ta | tb) >= 0)
+        {
+            // A first-order value and a constant. The lookup rejects a value of a finished call (an escaped
+            // perturbation) and finds the tape in reverse mode.
+            long key = ta | tb;
+            Level level = LevelTable.Get(key);
+            double y = R.Primal(a.V, b.V);
+            (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
+            if ((key & Level.TapeBit) == 0)
+                return Scalar.Dual(y, tb == 0 ? Tangent(wa.V, a.RawTangent) : Tangent(wb.V, b.RawTangent), key);
+            Tape tape = Unsafe.As<Tape>(level);
+            int i = tb == 0 ? tape.RecordBinary<R>(a.RawSlot, wa.V, 0, 0, y, a.V, b.V) : tape.RecordBinary<R>(0, 0, b.RawSlot, wb.V, y, a.V, b.V);
+            return Scalar.OnTape(y, key, i);
+        }
+        return Rebuild(BinaryActive<R>(a, b));
     }
 
-    private static Scalar BinaryActive<R>(in Scalar a, in Scalar b) where R : struct, IBinaryRule
+    /// <summary>A field-by-field copy of a slow path's result. The slow paths return through memory; copying the
+    /// fields (rather than the struct) lets the JIT keep the fast paths' results in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Scalar Rebuild(in Scalar r) => Scalar.Rebuild(r);
+
+    /// <summary>ẏ = w·ẋ with a zero tangent as a symbolic zero (so ∞·0 gives 0, not NaN). The product is taken
+    /// first and the zero test made only when it is NaN, which keeps the branch off the common path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Tangent(double w, double t)
+    {
+        double r = w * t;
+        return double.IsNaN(r) && t == 0 ? 0 : r;
+    }
+
+    /// <summary>ẏ = wa·ȧ + wb·ḃ with zero tangents as symbolic zeros (see <see cref="Tangent(double, double)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Tangent(double wa, double ta, double wb, double tb)
+    {
+        double r = wa * ta + wb * tb;
+        if (double.IsNaN(r))
+        {
+            r = ta == 0 ? 0 : wa * ta;
+            if (tb != 0) r += wb * tb;
+        }
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar BinaryActive<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
         long ka = a.Key, kb = b.Key;
         long top = Math.Max(ka, kb); // the inner call has the larger key

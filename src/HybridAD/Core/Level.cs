@@ -40,6 +40,15 @@ internal abstract class Level
     /// <summary>Set when the owning call returns: recording into this level is over.</summary>
     internal bool Closed { get; private set; }
 
+    /// <summary>The placeholder in <see cref="LevelTable"/>'s free slots: its key (−1) matches no value's key,
+    /// so a lookup needs one compare and no null test. Not registered.</summary>
+    private protected Level()
+    {
+        Key = -1;
+        Owner = "vacant";
+        Closed = true;
+    }
+
     protected Level(bool isTape, string owner)
     {
         IsTape = isTape;
@@ -73,7 +82,9 @@ internal abstract class Level
 internal static class LevelTable
 {
     private static readonly Lock s_lock = new();
-    private static Level?[] s_levels = new Level?[256];
+    /// <summary>Stands in every free slot (see <see cref="Level()"/>).</summary>
+    private static readonly Level s_vacant = new VacantLevel();
+    private static Level[] s_levels = NewTable(256);
     private static readonly Stack<int> s_free = new();
     private static int s_used;
 
@@ -89,7 +100,7 @@ internal static class LevelTable
                 {
                     if (s_used > Level.IndexMask)
                         throw new InvalidOperationException($"More than {Level.IndexMask} differentiation calls are open at once.");
-                    var bigger = new Level?[s_levels.Length * 2];
+                    Level[] bigger = NewTable(s_levels.Length * 2);
                     Array.Copy(s_levels, bigger, s_levels.Length);
                     Volatile.Write(ref s_levels, bigger);
                 }
@@ -106,23 +117,38 @@ internal static class LevelTable
         {
             if (ReferenceEquals(s_levels[index], level))
             {
-                s_levels[index] = null;
+                s_levels[index] = s_vacant;
                 s_free.Push(index);
             }
         }
+    }
+
+    private static Level[] NewTable(int length)
+    {
+        var table = new Level[length];
+        Array.Fill(table, s_vacant);
+        return table;
+    }
+
+    private sealed class VacantLevel : Level
+    {
+        internal override Scalar PrimalOf(in Scalar x) => throw new InvalidOperationException("No differentiation call owns this slot.");
     }
 
     /// <summary>The open level with this key, or throws <see cref="PerturbationEscapedException"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Level Get(long key)
     {
-        Level? level = Volatile.Read(ref s_levels)[(int)(key & Level.IndexMask)];
-        if (level is null || level.Key != key) ThrowEscaped(key);
-        return level!;
+        int index = (int)key & (int)Level.IndexMask;
+        Level level = Volatile.Read(ref s_levels)[index];
+        // Free slots hold a placeholder whose key matches nothing. The throw is here (not in a helper that
+        // throws) so the JIT knows this path does not return.
+        if (level.Key != key) throw Escaped(key);
+        return level;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowEscaped(long key) => throw new PerturbationEscapedException(Level.IdOf(key));
+    private static PerturbationEscapedException Escaped(long key) => new(Level.IdOf(key));
 }
 
 /// <summary>Forward mode: values carry a tangent. First-order values keep (primal, tangent) inline as doubles;

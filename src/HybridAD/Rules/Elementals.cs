@@ -57,8 +57,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "+";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a + b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(1));
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
@@ -70,8 +72,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "-";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a - b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(-1));
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
@@ -83,8 +87,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "*";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a * b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (b, a);
     }
 
@@ -94,8 +100,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "/";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => a / b;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1) / b, -(y / b));
         /// <inheritdoc/>
         public static (double Lo, double Hi) DomainB => (0.25, 3);
@@ -107,8 +115,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "pow";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Pow(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a);
@@ -130,8 +140,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "atan2";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Atan2(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             if (T.ValueOf(a) == 0 && T.ValueOf(b) == 0) return (T.Const(0), T.Const(0));
@@ -152,8 +164,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "min";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Min(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
@@ -172,8 +186,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "max";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => Math.Max(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T>
         {
             double av = T.ValueOf(a), bv = T.ValueOf(b);
@@ -192,8 +208,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "hypot";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double a, double b) => double.Hypot(a, b);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> =>
             T.ValueOf(y) == 0 ? (T.Const(0), T.Const(0)) : (a / y, b / y);
         /// <inheritdoc/>
@@ -210,8 +228,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "neg";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => -x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(-1);
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
@@ -223,8 +243,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "recip";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => 1.0 / x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(y * y);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.25, 3);
@@ -236,8 +258,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "powc";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double c) => Math.Pow(x, c);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double c) where T : IReal<T> =>
             c == 0 ? T.Const(0) : T.Const(c) * T.Pow(x, c - 1);
         /// <inheritdoc/>
@@ -252,8 +276,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sqrt";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Sqrt(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(0.5) / y;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.1, 4);
@@ -265,8 +291,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "square";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => x * x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(2) * x;
     }
 
@@ -276,8 +304,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "cube";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => x * x * x;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(3) * (x * x);
     }
 
@@ -287,8 +317,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "exp";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Exp(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y;
     }
 
@@ -298,8 +330,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "expm1";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Expm1Value(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y + T.Const(1);
     }
 
@@ -309,8 +343,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "log";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Log(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / x;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.1, 5);
@@ -322,8 +358,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "log1p";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Log1pValue(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-0.8, 3);
@@ -335,8 +373,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sin";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Sin(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cos(x);
     }
 
@@ -346,8 +386,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "cos";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Cos(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -T.Sin(x);
     }
 
@@ -357,8 +399,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "tan";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Tan(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) + y * y;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-1.2, 1.2);
@@ -370,8 +414,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "asin";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Asin(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / T.Sqrt(T.Const(1) - x * x);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-0.9, 0.9);
@@ -383,8 +429,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "acos";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Acos(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(T.Const(1) / T.Sqrt(T.Const(1) - x * x));
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (-0.9, 0.9);
@@ -396,8 +444,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "atan";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Atan(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / (T.Const(1) + x * x);
     }
 
@@ -407,8 +457,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sinh";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Sinh(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cosh(x);
     }
 
@@ -418,8 +470,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "cosh";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Cosh(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Sinh(x);
     }
 
@@ -429,8 +483,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "tanh";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Tanh(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) - y * y;
     }
 
@@ -440,8 +496,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "sigmoid";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => SigmoidValue(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y * (T.Const(1) - y);
     }
 
@@ -451,8 +509,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "softplus";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => SoftplusValue(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Sigmoid(x);
     }
 
@@ -462,8 +522,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "relu";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => double.IsNaN(x) ? x : x > 0 ? x : 0.0;
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T>
         {
             double v = T.ValueOf(x);
@@ -481,8 +543,10 @@ public static class Elementals
         /// <inheritdoc/>
         public static string Name => "abs";
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Primal(double x, double p) => Math.Abs(x);
         /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T>
         {
             double v = T.ValueOf(x);

@@ -53,8 +53,10 @@ public readonly struct R64(double value) : IReal<R64>
     public readonly double V = value;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Const(double value) => new(value);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double ValueOf(R64 x) => x.V;
     /// <summary>Wraps a double.</summary>
     public static implicit operator R64(double v) => new(v);
@@ -69,23 +71,33 @@ public readonly struct R64(double value) : IReal<R64>
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static R64 operator -(R64 a) => new(-a.V);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Sin(R64 x) => new(Math.Sin(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Cos(R64 x) => new(Math.Cos(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Sinh(R64 x) => new(Math.Sinh(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Cosh(R64 x) => new(Math.Cosh(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Exp(R64 x) => new(Math.Exp(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Log(R64 x) => new(Math.Log(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Sqrt(R64 x) => new(Math.Sqrt(x.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Pow(R64 x, double c) => new(Math.Pow(x.V, c));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 PowT(R64 x, R64 y) => new(Math.Pow(x.V, y.V));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static R64 Sigmoid(R64 x) => new(Elementals.SigmoidValue(x.V));
 }

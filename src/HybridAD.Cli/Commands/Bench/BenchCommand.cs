@@ -16,6 +16,7 @@ internal static class BenchCommand
             HessianBench.Create(),
             MlpDigitsBench.Create(),
             MlpSyntheticBench.Create(),
+            RosenbrockScalarBench.Create(),
         };
         return command;
     }
