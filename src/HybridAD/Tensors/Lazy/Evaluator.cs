@@ -15,16 +15,18 @@ namespace HybridAD.Tensors.Lazy;
 /// as their last reader has run, and roots that are reductions (sums) are accumulated per block, never stored.</remarks>
 internal static class Evaluator
 {
-    internal const int Block = 1024;
+    internal const int Block = 256;
 
     /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
-    /// (target[i − Shift] += value[i]), or summed (when Target is null).</summary>
-    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0)
+    /// (target[i − Shift] += value[i]; the <see cref="Lead"/> term, the one with the smallest shift, writes
+    /// instead of adding), or summed (when Target is null).</summary>
+    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0, bool lead = false)
     {
         internal readonly Buf Buf = buf;
         internal readonly double[]? Target = target;
         internal readonly bool Accumulate = accumulate;
         internal readonly int Shift = shift;
+        internal readonly bool Lead = lead;
         internal double Sum;
     }
 
@@ -51,8 +53,15 @@ internal static class Evaluator
             double[] target;
             if (terms is not null)
             {
-                target = new double[b.Length]; // zeroed: positions no term reaches stay 0
-                foreach (var (child, shift) in terms) roots.Add(new Root(child, target, accumulate: true, shift: shift));
+                // The term with the smallest shift writes, the others add after it (in the same block); the
+                // pass zeroes the few positions that term does not write.
+                target = GC.AllocateUninitializedArray<double>(b.Length);
+                int lead = 0;
+                for (int k = 1; k < terms.Count; k++)
+                    if (terms[k].Shift < terms[lead].Shift) lead = k;
+                roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
+                for (int k = 0; k < terms.Count; k++)
+                    if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
             }
             else
             {
@@ -284,6 +293,26 @@ internal static class Evaluator
 
         int chunkLen = ChunkBlocks * blockLen;
         int chunks = supHi > first ? (supHi - first + chunkLen - 1) / chunkLen : 0;
+        // Accumulated targets: zero what the lead term will not write — outside the chunks, and in each chunk's
+        // own range the part its lead term reaches only from a neighbouring chunk.
+        for (int r = 0; r < roots.Length; r++)
+        {
+            if (!roots[r].Lead) continue;
+            double[] t = roots[r].Target!;
+            int m = roots[r].Shift;
+            ZeroOutside(t, first, chunks == 0 ? first : supHi);
+            for (int c = 0; c < chunks; c++)
+            {
+                int cLo = first + c * chunkLen, cHi = Math.Min(supHi, cLo + chunkLen);
+                int covLo = Math.Max(cLo, cLo - m), covHi = Math.Min(cHi, cHi - m);
+                if (covHi <= covLo) Zero(t, cLo, cHi);
+                else
+                {
+                    Zero(t, cLo, covLo);
+                    Zero(t, covHi, cHi);
+                }
+            }
+        }
         var pass = new Pass
         {
             Plan = plan, Count = count, Roots = roots.ToArray(), RootInst = rootInst, Length = length, BlockLen = blockLen,
@@ -304,6 +333,19 @@ internal static class Evaluator
                 foreach (var (target, pos, value) in deferred) target[pos] += value;
         }
         for (int r = 0; r < roots.Length; r++) roots[r].Sum = pass.Roots[r].Sum;
+    }
+
+    private static void Zero(double[] t, int lo, int hi)
+    {
+        lo = Math.Max(lo, 0);
+        hi = Math.Min(hi, t.Length);
+        if (hi > lo) t.AsSpan(lo, hi - lo).Clear();
+    }
+
+    private static void ZeroOutside(double[] t, int lo, int hi)
+    {
+        Zero(t, 0, lo);
+        Zero(t, hi, t.Length);
     }
 
     /// <summary>Computes blocks of one chunk with its own scratch.</summary>
@@ -422,9 +464,9 @@ internal static class Evaluator
         pass.ChunkSums[chunk] = sums;
     }
 
-    /// <summary>target[i − shift] += v for the block at i0. Positions inside this chunk's own range are added
-    /// now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge) are deferred and
-    /// added after all chunks, in chunk order.</summary>
+    /// <summary>target[i − shift] += v for the block at i0 (= for the lead term). Positions inside this chunk's
+    /// own range are written now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge)
+    /// are deferred and added after all chunks, in chunk order, onto zeroed positions.</summary>
     private static void Accumulate(Pass pass, int chunk, in Root root, ReadOnlySpan<double> v, int i0, int cLo, int cHi)
     {
         double[] t = root.Target!;
@@ -435,7 +477,8 @@ internal static class Evaluator
         if (own1 > own0)
         {
             Span<double> d = t.AsSpan(at + own0, own1 - own0);
-            TensorPrimitives.Add(d, v[own0..own1], d);
+            if (root.Lead) v[own0..own1].CopyTo(d);
+            else TensorPrimitives.Add(d, v[own0..own1], d);
         }
         if (own0 > lo || hi > own1)
         {
