@@ -44,6 +44,7 @@ internal static class Evaluator
     /// and adding each into r at its shift — instead of evaluating each cₖ again at every shift.</summary>
     internal static void StoreAll(ReadOnlySpan<Buf> bufs)
     {
+        if (bufs.Length == 1 && TryStoreDirect(bufs[0])) return;
         var roots = new List<Root>();
         var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
@@ -73,6 +74,22 @@ internal static class Evaluator
         if (roots.Count == 0) return;
         RunGrouped(roots);
         foreach (var (b, t) in published) b.Publish(t);
+    }
+
+    /// <summary>One pending node whose inputs are all stored and read in place (no shift): computed with one
+    /// kernel call over the whole range, without planning (the common case of small tensors, e.g. an activation
+    /// between two matrix products).</summary>
+    private static bool TryStoreDirect(Buf buf)
+    {
+        LazyNode? node = buf.Node;
+        if (node is null || node is ConstNode || node.Inputs.Length == 0 || buf.Length > 4 * Block) return false;
+        Buf[] inputs = node.Inputs;
+        for (int i = 0; i < inputs.Length; i++)
+            if (!inputs[i].IsStored || node.InputOffset(i) != 0 || inputs[i].Length != buf.Length) return false;
+        var target = GC.AllocateUninitializedArray<double>(buf.Length);
+        node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
+        buf.Publish(target);
+        return true;
     }
 
     /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
