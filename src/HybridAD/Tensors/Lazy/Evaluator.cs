@@ -282,13 +282,19 @@ internal static class Evaluator
         }
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));
+        // Constant and zero blocks are pooled (returned at the end of the pass).
+        var pooled = new List<double[]>();
         for (int i = 0; i < count; i++)
             if (plan[i].Kind == Kind.Const)
             {
-                var c = new double[blockLen];
-                c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
+                double[] c = ArrayPool<double>.Shared.Rent(blockLen);
+                c.AsSpan(0, blockLen).Fill(((ConstNode)plan[i].Node!).Value);
                 plan[i].Data = c;
+                pooled.Add(c);
             }
+        double[] zeros = ArrayPool<double>.Shared.Rent(blockLen);
+        zeros.AsSpan(0, blockLen).Clear();
+        pooled.Add(zeros);
 
         // Only blocks meeting some root's support are computed; a store target is zero elsewhere.
         int supLo = int.MaxValue, supHi = 0;
@@ -333,13 +339,20 @@ internal static class Evaluator
         var pass = new Pass
         {
             Plan = plan, Count = count, Roots = roots.ToArray(), RootInst = rootInst, Length = length, BlockLen = blockLen,
-            Slots = slots, First = first, End = supHi, Zeros = new double[blockLen],
+            Slots = slots, First = first, End = supHi, Zeros = zeros,
             ChunkSums = new double[]?[chunks], Deferred = new List<(double[], int, double)>?[chunks],
         };
-        if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
-            Parallel.For(0, chunks, c => RunChunk(pass, c));
-        else
-            for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+        try
+        {
+            if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
+                Parallel.For(0, chunks, c => RunChunk(pass, c));
+            else
+                for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+        }
+        finally
+        {
+            foreach (double[] a in pooled) ArrayPool<double>.Shared.Return(a);
+        }
 
         // Combine in chunk order: the same result whatever ran in parallel.
         for (int c = 0; c < chunks; c++)
