@@ -174,6 +174,31 @@ public class KernelTests
         TensorCheck.Close(reference, sum, 1e-12, "fused sum");
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(16_385)]
+    [InlineData(70_001)]
+    public void StencilGradients_AcrossChunks_MatchTheAnalyticGradient(int n)
+    {
+        // f = Σ (x[i+2] − 2x[i+1] + x[i])² · w[i]: the gradient is a sum of three shifted terms, evaluated in
+        // chunks (in parallel for large n) with the lead term writing and the others adding.
+        double[] xd = Sample(n, -1, 1, n), wd = Sample(n - 2, 0.5, 1.5, n + 1);
+        Tensor w = Tensor.Vector(wd);
+        Func<Tensor, Scalar> f = x => Tensor.Sum(Tensor.Square(x[2..] - 2.0 * x[1..^1] + x[..^2]) * w);
+        double[] g = TensorAD.Grad(f, Tensor.Vector(xd)).ToArray();
+        var expected = new double[n];
+        for (int i = 0; i < n - 2; i++)
+        {
+            double d = 2 * wd[i] * (xd[i + 2] - 2 * xd[i + 1] + xd[i]);
+            expected[i] += d;
+            expected[i + 1] -= 2 * d;
+            expected[i + 2] += d;
+        }
+        for (int i = 0; i < n; i++) TensorCheck.Close(expected[i], g[i], 1e-12, $"g[{i}]");
+        // Deterministic: the same bits again (parallel chunks combine in a fixed order).
+        Assert.Equal(g, TensorAD.Grad(f, Tensor.Vector(xd)).ToArray());
+    }
+
     [Fact]
     public void DeepChains_AreComputedWithoutRecursion()
     {

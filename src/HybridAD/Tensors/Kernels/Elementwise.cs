@@ -134,8 +134,8 @@ internal static class Elementwise
 
     /// <summary>dst = d·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where d = 0): a tangent or cotangent
     /// pushed through one rule in one pass.</summary>
-    internal static void UnaryChain<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> d, Span<double> dst, double p)
-        where R : struct, IUnaryRule
+    internal static void UnaryChain<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> d, Span<double> dst, double p,
+        bool negate = false) where R : struct, IUnaryRule
     {
         int n = x.Length, i = 0;
         if (y.Length != n || d.Length != n || dst.Length != n) ThrowLength(n, Math.Min(Math.Min(y.Length, d.Length), dst.Length));
@@ -143,17 +143,19 @@ internal static class Elementwise
         ref double yr = ref MemoryMarshal.GetReference(y);
         ref double dr = ref MemoryMarshal.GetReference(d);
         ref double or = ref MemoryMarshal.GetReference(dst);
+        double sign = negate ? -1 : 1;
+        var signV = new Vector<double>(sign);
         if (UnaryLanes<R>.Exact)
             for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
             {
-                var dv = Vector.LoadUnsafe(ref dr, (nuint)i);
+                var dv = Vector.LoadUnsafe(ref dr, (nuint)i) * signV;
                 var pv = R.Partial(new VLane(Vector.LoadUnsafe(ref xr, (nuint)i)), new VLane(Vector.LoadUnsafe(ref yr, (nuint)i)), p).V;
                 var zero = Vector.BitwiseOr(Vector.Equals(dv, Vector<double>.Zero), Vector.Equals(pv, Vector<double>.Zero));
                 Vector.ConditionalSelect(zero, Vector<double>.Zero, dv * pv).StoreUnsafe(ref or, (nuint)i);
             }
         for (; i < n; i++)
         {
-            double dv = Unsafe.Add(ref dr, i);
+            double dv = sign * Unsafe.Add(ref dr, i);
             if (dv == 0)
             {
                 Unsafe.Add(ref or, i) = 0;

@@ -15,16 +15,18 @@ namespace HybridAD.Tensors.Lazy;
 /// as their last reader has run, and roots that are reductions (sums) are accumulated per block, never stored.</remarks>
 internal static class Evaluator
 {
-    internal const int Block = 1024;
+    internal const int Block = 256;
 
     /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
-    /// (target[i − Shift] += value[i]), or summed (when Target is null).</summary>
-    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0)
+    /// (target[i − Shift] += value[i]; the <see cref="Lead"/> term, the one with the smallest shift, writes
+    /// instead of adding), or summed (when Target is null).</summary>
+    internal struct Root(Buf buf, double[]? target, bool accumulate = false, int shift = 0, bool lead = false)
     {
         internal readonly Buf Buf = buf;
         internal readonly double[]? Target = target;
         internal readonly bool Accumulate = accumulate;
         internal readonly int Shift = shift;
+        internal readonly bool Lead = lead;
         internal double Sum;
     }
 
@@ -42,6 +44,7 @@ internal static class Evaluator
     /// and adding each into r at its shift — instead of evaluating each cₖ again at every shift.</summary>
     internal static void StoreAll(ReadOnlySpan<Buf> bufs)
     {
+        if (bufs.Length == 1 && TryStoreDirect(bufs[0])) return;
         var roots = new List<Root>();
         var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
@@ -51,8 +54,15 @@ internal static class Evaluator
             double[] target;
             if (terms is not null)
             {
-                target = new double[b.Length]; // zeroed: positions no term reaches stay 0
-                foreach (var (child, shift) in terms) roots.Add(new Root(child, target, accumulate: true, shift: shift));
+                // The term with the smallest shift writes, the others add after it (in the same block); the
+                // pass zeroes the few positions that term does not write.
+                target = GC.AllocateUninitializedArray<double>(b.Length);
+                int lead = 0;
+                for (int k = 1; k < terms.Count; k++)
+                    if (terms[k].Shift < terms[lead].Shift) lead = k;
+                roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
+                for (int k = 0; k < terms.Count; k++)
+                    if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
             }
             else
             {
@@ -64,6 +74,22 @@ internal static class Evaluator
         if (roots.Count == 0) return;
         RunGrouped(roots);
         foreach (var (b, t) in published) b.Publish(t);
+    }
+
+    /// <summary>One pending node whose inputs are all stored and read in place (no shift): computed with one
+    /// kernel call over the whole range, without planning (the common case of small tensors, e.g. an activation
+    /// between two matrix products).</summary>
+    private static bool TryStoreDirect(Buf buf)
+    {
+        LazyNode? node = buf.Node;
+        if (node is null || node is ConstNode || node.Inputs.Length == 0 || buf.Length > 4 * Block) return false;
+        Buf[] inputs = node.Inputs;
+        for (int i = 0; i < inputs.Length; i++)
+            if (!inputs[i].IsStored || node.InputOffset(i) != 0 || inputs[i].Length != buf.Length) return false;
+        var target = GC.AllocateUninitializedArray<double>(buf.Length);
+        node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
+        buf.Publish(target);
+        return true;
     }
 
     /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
@@ -256,13 +282,19 @@ internal static class Evaluator
         }
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));
+        // Constant and zero blocks are pooled (returned at the end of the pass).
+        var pooled = new List<double[]>();
         for (int i = 0; i < count; i++)
             if (plan[i].Kind == Kind.Const)
             {
-                var c = new double[blockLen];
-                c.AsSpan().Fill(((ConstNode)plan[i].Node!).Value);
+                double[] c = ArrayPool<double>.Shared.Rent(blockLen);
+                c.AsSpan(0, blockLen).Fill(((ConstNode)plan[i].Node!).Value);
                 plan[i].Data = c;
+                pooled.Add(c);
             }
+        double[] zeros = ArrayPool<double>.Shared.Rent(blockLen);
+        zeros.AsSpan(0, blockLen).Clear();
+        pooled.Add(zeros);
 
         // Only blocks meeting some root's support are computed; a store target is zero elsewhere.
         int supLo = int.MaxValue, supHi = 0;
@@ -284,16 +316,43 @@ internal static class Evaluator
 
         int chunkLen = ChunkBlocks * blockLen;
         int chunks = supHi > first ? (supHi - first + chunkLen - 1) / chunkLen : 0;
+        // Accumulated targets: zero what the lead term will not write — outside the chunks, and in each chunk's
+        // own range the part its lead term reaches only from a neighbouring chunk.
+        for (int r = 0; r < roots.Length; r++)
+        {
+            if (!roots[r].Lead) continue;
+            double[] t = roots[r].Target!;
+            int m = roots[r].Shift;
+            ZeroOutside(t, first, chunks == 0 ? first : supHi);
+            for (int c = 0; c < chunks; c++)
+            {
+                int cLo = first + c * chunkLen, cHi = Math.Min(supHi, cLo + chunkLen);
+                int covLo = Math.Max(cLo, cLo - m), covHi = Math.Min(cHi, cHi - m);
+                if (covHi <= covLo) Zero(t, cLo, cHi);
+                else
+                {
+                    Zero(t, cLo, covLo);
+                    Zero(t, covHi, cHi);
+                }
+            }
+        }
         var pass = new Pass
         {
             Plan = plan, Count = count, Roots = roots.ToArray(), RootInst = rootInst, Length = length, BlockLen = blockLen,
-            Slots = slots, First = first, End = supHi, Zeros = new double[blockLen],
+            Slots = slots, First = first, End = supHi, Zeros = zeros,
             ChunkSums = new double[]?[chunks], Deferred = new List<(double[], int, double)>?[chunks],
         };
-        if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
-            Parallel.For(0, chunks, c => RunChunk(pass, c));
-        else
-            for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+        try
+        {
+            if (chunks > 1 && supHi - first >= ParallelMinLength && Environment.ProcessorCount > 1)
+                Parallel.For(0, chunks, c => RunChunk(pass, c));
+            else
+                for (int c = 0; c < chunks; c++) RunChunk(pass, c);
+        }
+        finally
+        {
+            foreach (double[] a in pooled) ArrayPool<double>.Shared.Return(a);
+        }
 
         // Combine in chunk order: the same result whatever ran in parallel.
         for (int c = 0; c < chunks; c++)
@@ -304,6 +363,19 @@ internal static class Evaluator
                 foreach (var (target, pos, value) in deferred) target[pos] += value;
         }
         for (int r = 0; r < roots.Length; r++) roots[r].Sum = pass.Roots[r].Sum;
+    }
+
+    private static void Zero(double[] t, int lo, int hi)
+    {
+        lo = Math.Max(lo, 0);
+        hi = Math.Min(hi, t.Length);
+        if (hi > lo) t.AsSpan(lo, hi - lo).Clear();
+    }
+
+    private static void ZeroOutside(double[] t, int lo, int hi)
+    {
+        Zero(t, 0, lo);
+        Zero(t, hi, t.Length);
     }
 
     /// <summary>Computes blocks of one chunk with its own scratch.</summary>
@@ -422,9 +494,9 @@ internal static class Evaluator
         pass.ChunkSums[chunk] = sums;
     }
 
-    /// <summary>target[i − shift] += v for the block at i0. Positions inside this chunk's own range are added
-    /// now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge) are deferred and
-    /// added after all chunks, in chunk order.</summary>
+    /// <summary>target[i − shift] += v for the block at i0 (= for the lead term). Positions inside this chunk's
+    /// own range are written now (no other chunk writes them); the few beyond it (a shift crossing the chunk edge)
+    /// are deferred and added after all chunks, in chunk order, onto zeroed positions.</summary>
     private static void Accumulate(Pass pass, int chunk, in Root root, ReadOnlySpan<double> v, int i0, int cLo, int cHi)
     {
         double[] t = root.Target!;
@@ -435,7 +507,8 @@ internal static class Evaluator
         if (own1 > own0)
         {
             Span<double> d = t.AsSpan(at + own0, own1 - own0);
-            TensorPrimitives.Add(d, v[own0..own1], d);
+            if (root.Lead) v[own0..own1].CopyTo(d);
+            else TensorPrimitives.Add(d, v[own0..own1], d);
         }
         if (own0 > lo || hi > own1)
         {

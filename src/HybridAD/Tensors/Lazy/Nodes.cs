@@ -69,13 +69,29 @@ internal sealed class PartialNode<R>(Buf x, Buf y, double p) : LazyNode(x, y) wh
         Elementwise.UnaryPartial<R>(a, b, dst, p);
 }
 
-/// <summary>The chain rule for one unary rule in one kernel: d·φ′(x, y) with the strong zero (0 where d = 0).</summary>
-internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p) : LazyNode(x, y, d) where R : struct, IUnaryRule
+/// <summary>The chain rule for one unary rule in one kernel: ±d·φ′(x, y) with the strong zero (0 where d = 0).</summary>
+internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p, bool negate) : LazyNode(x, y, d) where R : struct, IUnaryRule
 {
-    internal override string Name => "chain_" + R.Name;
+    internal override string Name => negate ? "-chain_" + R.Name : "chain_" + R.Name;
     internal override (int Lo, int Hi) Support(int length) => Inputs[2].Support;
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
-        Elementwise.UnaryChain<R>(a, b, c, dst, p);
+        Elementwise.UnaryChain<R>(a, b, c, dst, p, negate);
+}
+
+/// <summary>Peephole views of pending nodes (used to fold negations into their consumers).</summary>
+internal static class Peephole
+{
+    /// <summary>True (with its operand) when <paramref name="b"/> is a pending −x.</summary>
+    internal static bool IsNeg(Buf b, out Buf inner)
+    {
+        if (b.Node is MapNode<Rules.Elementals.Neg> n)
+        {
+            inner = n.Inputs[0];
+            return true;
+        }
+        inner = b;
+        return false;
+    }
 }
 
 /// <summary>y = φ(a, b) for a binary rule (inputs already broadcast to the output's length).</summary>

@@ -172,17 +172,20 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     internal static readonly UnaryOp<R> Default = new(0);
     internal override string Name => R.Name;
 
-    internal override Tensor Primal(Tensor[] x) =>
-        x[0].Values.TryGetConst(out double c)
-            ? new Tensor(x[0].Dims, Buf.Const(R.Primal(c, p), x[0].Length))
-            : Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
+    internal override Tensor Primal(Tensor[] x)
+    {
+        if (x[0].Values.TryGetConst(out double c)) return new Tensor(x[0].Dims, Buf.Const(R.Primal(c, p), x[0].Length));
+        if (typeof(R) == typeof(E.Neg) && Peephole.IsNeg(x[0].Values, out Buf inner)) return new Tensor(x[0].Dims, inner); // −(−x)
+        return Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
+    }
 
     /// <summary>d·φ′ in one fused kernel when everything is first order and d has x's shape.</summary>
     private Tensor? Chain(Tensor x, Tensor y, Tensor d)
     {
         if (x.Key != 0 || y.Key != 0 || d.Key != 0 || !Shapes.Equal(d.Dims, x.Dims)) return null;
         if (d.Values.TryGetConst(out double c) && c == 0) return d;
-        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, d.Values, p));
+        bool negate = Peephole.IsNeg(d.Values, out Buf dv);
+        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, dv, p, negate));
     }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
@@ -240,6 +243,8 @@ internal sealed class AddOp : BroadcastBinaryOp
         Buf a = Pointwise.Expand(x[0], s), b = Pointwise.Expand(x[1], s);
         if (a.TryGetConst(out double ca) && ca == 0) return new Tensor(s, b);
         if (b.TryGetConst(out double cb) && cb == 0) return new Tensor(s, a);
+        if (Peephole.IsNeg(b, out Buf nb)) return Pointwise.Lazy(s, new Map2Node<E.Sub>(a, nb)); // a + (−b) = a − b
+        if (Peephole.IsNeg(a, out Buf na)) return Pointwise.Lazy(s, new Map2Node<E.Sub>(b, na));
         return Pointwise.Lazy(s, new Map2Node<E.Add>(a, b));
     }
 
@@ -268,6 +273,7 @@ internal sealed class SubOp : BroadcastBinaryOp
         int[] s = Shapes.Broadcast(x[0].Dims, x[1].Dims, "Tensor −");
         Buf a = Pointwise.Expand(x[0], s), b = Pointwise.Expand(x[1], s);
         if (b.TryGetConst(out double cb) && cb == 0) return new Tensor(s, a);
+        if (Peephole.IsNeg(b, out Buf nb)) return Pointwise.Lazy(s, new Map2Node<E.Add>(a, nb)); // a − (−b) = a + b
         return Pointwise.Lazy(s, new Map2Node<E.Sub>(a, b));
     }
 
