@@ -22,7 +22,7 @@ internal static class Elementwise
         typeof(R) == typeof(E.Square) || typeof(R) == typeof(E.Cube) || typeof(R) == typeof(E.Exp) ||
         typeof(R) == typeof(E.Log) || typeof(R) == typeof(E.Abs) || typeof(R) == typeof(E.Relu) ||
         typeof(R) == typeof(E.Sin) || typeof(R) == typeof(E.Cos) || typeof(R) == typeof(E.Tanh) ||
-        typeof(R) == typeof(E.Sigmoid) || typeof(R) == typeof(E.Log1p);
+        typeof(R) == typeof(E.Sigmoid);
 
     /// <summary>y = φ(x; p) elementwise.</summary>
     internal static void UnaryPrimal<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
@@ -46,7 +46,8 @@ internal static class Elementwise
         if (typeof(R) == typeof(E.Cos)) { TensorPrimitives.Cos(x, y); return; }
         if (typeof(R) == typeof(E.Tanh)) { TanhKernel(x, y); return; }
         if (typeof(R) == typeof(E.Sigmoid)) { TensorPrimitives.Sigmoid(x, y); return; }
-        if (typeof(R) == typeof(E.Log1p)) { TensorPrimitives.LogP1(x, y); return; }
+        // Log1p and Expm1 take the rule's own primal (Kahan's accurate forms): TensorPrimitives.LogP1 / ExpM1
+        // compute log(1 + x) and eˣ − 1 literally and lose the low digits of x near 0.
         UnaryPrimalScalar<R>(x, y, p);
     }
 
