@@ -46,8 +46,8 @@ internal static class Elementwise
         if (typeof(R) == typeof(E.Cos)) { TensorPrimitives.Cos(x, y); return; }
         if (typeof(R) == typeof(E.Tanh)) { TanhKernel(x, y); return; }
         if (typeof(R) == typeof(E.Sigmoid)) { TensorPrimitives.Sigmoid(x, y); return; }
-        // Log1p and Expm1 take the rule's own primal (Kahan's accurate forms): TensorPrimitives.LogP1 / ExpM1
-        // compute log(1 + x) and eˣ − 1 literally and lose the low digits of x near 0.
+        // (No TensorPrimitives.LogP1: it computes log(1 + x) and loses the low digits near 0; the rule's own
+        // primal is exact there.)
         UnaryPrimalScalar<R>(x, y, p);
     }
 
