@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using HybridAD.Checking;
 using HybridAD.Data;
 using HybridAD.Networks;
 using HybridAD.Training;
@@ -122,6 +123,15 @@ public class NetworkTests
         // The same gradient through the flat vector (Unflatten is differentiable), as a checker would use it.
         Tensor flat = TensorAD.Grad(v => Loss(p.Unflatten(v)), Tensor.Vector(theta));
         Assert.Equal(g, flat.ToArray());
+
+        // The checker (HybridAD.Checking): the training path's tensor gradient against its finite differences, and
+        // the loss as a function of scalars (tensors built from them) differentiated by scalar reverse mode.
+        Scalar OfScalars(Scalar[] xs) => Loss(p.Unflatten(Tensor.FromScalars(xs)));
+        var user = Checker.CheckUserGradient(OfScalars, th => Parameters.Grad(Loss, p.WithVector(th)).ToVector(), theta);
+        Assert.True(user.Passed, user.ToString());
+        var scalar = Checker.CheckGrad(OfScalars, theta);
+        Assert.True(scalar.Passed, scalar.ToString());
+        Assert.Equal(theta.Length, scalar.Count);
     }
 
     [Fact]
