@@ -81,15 +81,28 @@ internal static class Evaluator
     /// between two matrix products).</summary>
     private static bool TryStoreDirect(Buf buf)
     {
-        LazyNode? node = buf.Node;
+        if (!IsDirect(buf, out LazyNode? node)) return false;
+        var target = GC.AllocateUninitializedArray<double>(buf.Length);
+        ComputeDirect(node, target);
+        buf.Publish(target);
+        return true;
+    }
+
+    /// <summary>A pending node, small, whose inputs are all stored and read in place.</summary>
+    private static bool IsDirect(Buf buf, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LazyNode? node)
+    {
+        node = buf.Node; // read once: another thread may publish meanwhile
         if (node is null || node is ConstNode || node.Inputs.Length == 0 || buf.Length > 4 * Block) return false;
         Buf[] inputs = node.Inputs;
         for (int i = 0; i < inputs.Length; i++)
             if (!inputs[i].IsStored || node.InputOffset(i) != 0 || inputs[i].Length != buf.Length) return false;
-        var target = GC.AllocateUninitializedArray<double>(buf.Length);
-        node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
-        buf.Publish(target);
         return true;
+    }
+
+    private static void ComputeDirect(LazyNode node, Span<double> target)
+    {
+        Buf[] inputs = node.Inputs;
+        node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
     }
 
     /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
@@ -130,6 +143,16 @@ internal static class Evaluator
     {
         if (buf.TryGetConst(out double c)) return c * buf.Length;
         if (buf.IsStored) return TensorPrimitives.Sum(buf.Span);
+        if (IsDirect(buf, out LazyNode? direct))
+        {
+            double[] tmp = ArrayPool<double>.Shared.Rent(buf.Length);
+            try
+            {
+                ComputeDirect(direct, tmp.AsSpan(0, buf.Length));
+                return TensorPrimitives.Sum(tmp.AsSpan(0, buf.Length));
+            }
+            finally { ArrayPool<double>.Shared.Return(tmp); }
+        }
         Span<Root> roots = [new Root(buf, null)];
         Run(roots);
         return roots[0].Sum;
