@@ -15,7 +15,7 @@ namespace HybridAD.Tensors.Lazy;
 /// as their last reader has run, and roots that are reductions (sums) are accumulated per block, never stored.</remarks>
 internal static class Evaluator
 {
-    internal const int Block = 256;
+    internal const int Block = 512;
 
     /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
     /// (target[i − Shift] += value[i]; the <see cref="Lead"/> term, the one with the smallest shift, writes
