@@ -105,6 +105,30 @@ internal static class Evaluator
         node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
     }
 
+    /// <summary>Computes a buffer's values into <paramref name="target"/> (its first Length entries) without
+    /// storing the buffer: for results consumed at once (a block of a Jacobian copied into the matrix).</summary>
+    internal static void ComputeInto(Buf buf, double[] target)
+    {
+        if (buf.Node is not LazyNode node || node is ConstNode)
+        {
+            buf.Span.CopyTo(target);
+            return;
+        }
+        var roots = new List<Root>();
+        var terms = ShiftedTerms(buf);
+        if (terms is not null)
+        {
+            int lead = 0;
+            for (int k = 1; k < terms.Count; k++)
+                if (terms[k].Shift < terms[lead].Shift) lead = k;
+            roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
+            for (int k = 0; k < terms.Count; k++)
+                if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
+        }
+        else roots.Add(new Root(buf, target));
+        RunGrouped(roots);
+    }
+
     /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
     /// all terms of one length; else null.</summary>
     private static List<(Buf Child, int Shift)>? ShiftedTerms(Buf buf)
