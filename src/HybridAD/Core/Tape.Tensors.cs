@@ -63,8 +63,10 @@ internal sealed partial class Tape
     }
 
     /// <summary>The first-order sweep: scalar adjoints in <paramref name="adj"/>, tensor adjoints (constants)
-    /// in <paramref name="tadj"/> by record (seeds set by the caller; input gradients read after).</summary>
-    internal void SweepWithTensors(Span<double> adj, Tensor?[] tadj)
+    /// in <paramref name="tadj"/> by record (seeds set by the caller; input gradients read after). With
+    /// <paramref name="clearSwept"/>, each swept scalar node's entry is reset to 0 once read (the contract of the
+    /// scalar sweep that reuses zeroed adjoint buffers).</summary>
+    internal void SweepWithTensors(Span<double> adj, Tensor?[] tadj, bool clearSwept = false)
     {
         TapeNode[] nodes = Nodes;
         TensorRecord[] records = Tensors!.Records;
@@ -75,6 +77,7 @@ internal sealed partial class Tape
             {
                 double a = adj[i];
                 if (a == 0) continue;
+                if (clearSwept) adj[i] = 0;
                 adj[n.In0] += n.W0 * a;
                 adj[n.In1] += n.W1 * a;
                 continue;
@@ -94,6 +97,7 @@ internal sealed partial class Tape
                 case RecordKind.ToScalar:
                 {
                     double a = adj[i];
+                    if (clearSwept) adj[i] = 0;
                     if (a == 0 || rec.InputRecs[0] < 0) continue;
                     Accumulate(tadj, rec.InputRecs[0], Tensor.Own([a], rec.Inputs[0].Dims));
                     break;

@@ -149,10 +149,11 @@ public class KernelTests
 
     [Theory]
     [InlineData(1)]
-    [InlineData(1023)]
-    [InlineData(1024)]
-    [InlineData(1025)]
-    [InlineData(3000)]
+    [InlineData(Evaluator.Block - 1)]
+    [InlineData(Evaluator.Block)]
+    [InlineData(Evaluator.Block + 1)]
+    [InlineData(3 * Evaluator.Block + 7)]
+    [InlineData(40 * Evaluator.Block + 3)]
     public void FusedEvaluation_EqualsEagerAcrossBlocks(int n)
     {
         double[] xd = Sample(n, -2, 2, n);

@@ -15,7 +15,7 @@ namespace HybridAD.Tensors.Lazy;
 /// as their last reader has run, and roots that are reductions (sums) are accumulated per block, never stored.</remarks>
 internal static class Evaluator
 {
-    internal const int Block = 256;
+    internal const int Block = 512;
 
     /// <summary>A requested output: stored into <see cref="Target"/>, added into it at a shift
     /// (target[i − Shift] += value[i]; the <see cref="Lead"/> term, the one with the smallest shift, writes
@@ -81,15 +81,52 @@ internal static class Evaluator
     /// between two matrix products).</summary>
     private static bool TryStoreDirect(Buf buf)
     {
-        LazyNode? node = buf.Node;
+        if (!IsDirect(buf, out LazyNode? node)) return false;
+        var target = GC.AllocateUninitializedArray<double>(buf.Length);
+        ComputeDirect(node, target);
+        buf.Publish(target);
+        return true;
+    }
+
+    /// <summary>A pending node, small, whose inputs are all stored and read in place.</summary>
+    private static bool IsDirect(Buf buf, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LazyNode? node)
+    {
+        node = buf.Node; // read once: another thread may publish meanwhile
         if (node is null || node is ConstNode || node.Inputs.Length == 0 || buf.Length > 4 * Block) return false;
         Buf[] inputs = node.Inputs;
         for (int i = 0; i < inputs.Length; i++)
             if (!inputs[i].IsStored || node.InputOffset(i) != 0 || inputs[i].Length != buf.Length) return false;
-        var target = GC.AllocateUninitializedArray<double>(buf.Length);
-        node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
-        buf.Publish(target);
         return true;
+    }
+
+    private static void ComputeDirect(LazyNode node, Span<double> target)
+    {
+        Buf[] inputs = node.Inputs;
+        node.Compute(target, inputs[0].Span, inputs.Length > 1 ? inputs[1].Span : default, inputs.Length > 2 ? inputs[2].Span : default, 0);
+    }
+
+    /// <summary>Computes a buffer's values into <paramref name="target"/> (its first Length entries) without
+    /// storing the buffer: for results consumed at once (a block of a Jacobian copied into the matrix).</summary>
+    internal static void ComputeInto(Buf buf, double[] target)
+    {
+        if (buf.Node is not LazyNode node || node is ConstNode)
+        {
+            buf.Span.CopyTo(target);
+            return;
+        }
+        var roots = new List<Root>();
+        var terms = ShiftedTerms(buf);
+        if (terms is not null)
+        {
+            int lead = 0;
+            for (int k = 1; k < terms.Count; k++)
+                if (terms[k].Shift < terms[lead].Shift) lead = k;
+            roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
+            for (int k = 0; k < terms.Count; k++)
+                if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
+        }
+        else roots.Add(new Root(buf, target));
+        RunGrouped(roots);
     }
 
     /// <summary>The terms (cₖ, sₖ) when <paramref name="buf"/> is a pending sum with at least one shifted term and
@@ -130,6 +167,16 @@ internal static class Evaluator
     {
         if (buf.TryGetConst(out double c)) return c * buf.Length;
         if (buf.IsStored) return TensorPrimitives.Sum(buf.Span);
+        if (IsDirect(buf, out LazyNode? direct))
+        {
+            double[] tmp = ArrayPool<double>.Shared.Rent(buf.Length);
+            try
+            {
+                ComputeDirect(direct, tmp.AsSpan(0, buf.Length));
+                return TensorPrimitives.Sum(tmp.AsSpan(0, buf.Length));
+            }
+            finally { ArrayPool<double>.Shared.Return(tmp); }
+        }
         Span<Root> roots = [new Root(buf, null)];
         Run(roots);
         return roots[0].Sum;
