@@ -337,6 +337,8 @@ public static class TensorAD
                 tangent = JvpCore(f, x, Tensor.Own(seed, x.Dims), nameof(Jacobian)).Tangent;
             }
             int[] tDims = kk > 1 || k > 1 ? Shapes.DropLast(tangent.Dims) : tangent.Dims;
+            if (j0 == 0 && kk == n && k > 1 && tangent.Key == 0)
+                return new Tensor([.. tDims, .. x.Dims], tangent.Values); // one block: the m × n tangent block is J
             if (yDims is null)
             {
                 yDims = tDims;
