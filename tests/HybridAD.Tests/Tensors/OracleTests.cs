@@ -94,39 +94,14 @@ public class OracleTests
         AllClose(expected, hv, 1e-12, "Hvp vs H·v");
     }
 
-    /// <summary>The Jacobian workload: f(x) = A·tanh(B·x), B of 64×n, A of m×64, scaled random entries.</summary>
-    internal static (Tensor A, Tensor B, Tensor X) JacobianProblem(int n, int m, int seed = 42)
-    {
-        var rng = new Random(seed);
-        var b = new double[64 * n];
-        var a = new double[m * 64];
-        for (int i = 0; i < b.Length; i++) b[i] = (2 * rng.NextDouble() - 1) / Math.Sqrt(n);
-        for (int i = 0; i < a.Length; i++) a[i] = (2 * rng.NextDouble() - 1) / 8;
-        return (Tensor.FromArray(a, m, 64), Tensor.FromArray(b, 64, n), Tensor.Generate(n, i => 0.1 * Math.Cos(i)));
-    }
+    /// <summary>The Jacobian workload shared with <c>hybridad bench jacobian</c>: f(x) = A·tanh(B·x), B of 64×n,
+    /// A of m×64, scaled random entries (one definition, so the benchmark's oracle is the one tested here).</summary>
+    internal static (Tensor A, Tensor B, Tensor X) JacobianProblem(int n, int m, int seed = 42) =>
+        HybridAD.Cli.Commands.Bench.TensorJacobianWorkload.Problem(n, m, seed);
 
-    /// <summary>A·diag(1 − tanh²(B·x))·B.</summary>
-    internal static double[] ClosedForm(Tensor a, Tensor b, Tensor x)
-    {
-        int n = b.Dim(1), m = a.Dim(0);
-        double[] ad = a.ToArray(), bd = b.ToArray(), xd = x.ToArray();
-        var d = new double[64];
-        for (int r = 0; r < 64; r++)
-        {
-            double s = 0;
-            for (int j = 0; j < n; j++) s += bd[r * n + j] * xd[j];
-            double t = Math.Tanh(s);
-            d[r] = 1 - t * t;
-        }
-        var jac = new double[m * n];
-        for (int i = 0; i < m; i++)
-            for (int r = 0; r < 64; r++)
-            {
-                double w = ad[i * 64 + r] * d[r];
-                for (int j = 0; j < n; j++) jac[i * n + j] += w * bd[r * n + j];
-            }
-        return jac;
-    }
+    /// <summary>A·diag(1 − tanh²(B·x))·B, the benchmark's hand-derived closed form (independent of AD).</summary>
+    internal static double[] ClosedForm(Tensor a, Tensor b, Tensor x) =>
+        HybridAD.Cli.Commands.Bench.TensorJacobianWorkload.ClosedForm(a, b, x);
 
     [Theory]
     [InlineData(1, 100)]
