@@ -5,25 +5,12 @@ namespace HybridAD.Tests.ADTests;
 /// <summary><see cref="AD.Hessian(Func{Scalar[], Scalar})"/> (forward-over-reverse).</summary>
 public class HessianTests
 {
-    /// <summary>f(x) = Σ_{i&lt;n−1} 100(x_{i+1} − x_i²)² + (1 − x_i)², written as a user would.</summary>
-    internal static Scalar Rosenbrock(Scalar[] x)
-    {
-        Scalar f = 0;
-        for (int i = 0; i < x.Length - 1; i++)
-        {
-            Scalar a = x[i + 1] - x[i] * x[i];
-            Scalar b = 1 - x[i];
-            f += 100 * a * a + b * b;
-        }
-        return f;
-    }
+    /// <summary>f(x) = Σ_{i&lt;n−1} 100(x_{i+1} − x_i²)² + (1 − x_i)², written as a user would: the benchmark's
+    /// workload (one definition, so the oracle tests and the benchmark differentiate the same code).</summary>
+    internal static Scalar Rosenbrock(Scalar[] x) => HybridAD.Cli.Commands.Bench.RosenbrockScalar.F(x);
 
-    internal static double[] RosenbrockPoint(int n)
-    {
-        var x = new double[n];
-        for (int i = 0; i < n; i++) x[i] = 0.5 + 0.1 * Math.Sin(i);
-        return x;
-    }
+    /// <summary>x_i = 0.5 + 0.1·sin(i), the point.</summary>
+    internal static double[] RosenbrockPoint(int n) => HybridAD.Cli.Commands.Bench.RosenbrockScalar.Point(n);
 
     /// <summary>The analytic Hessian: tridiagonal, H_ii = [i&lt;n−1](1200x_i² − 400x_{i+1} + 2) + [i&gt;0]·200,
     /// H_{i,i+1} = −400 x_i.</summary>
