@@ -111,12 +111,10 @@ internal static class RosenbrockScalarBench
         Action jvp = () => sink += AD.Jvp(f, xs, vs).Tangent.Value;
         Action grad = () => sink += AD.Grad(f, x)[0];
 
-        // Let the JIT reach its optimised tier for f and the library before anything is timed.
-        foreach (Action a in new[] { primal, hand, jvp, grad }) WarmUp(a);
-        double primalMs = MedianMsPerCall(primal);
-        double handMs = MedianMsPerCall(hand);
-        double jvpMs = MedianMsPerCall(jvp);
-        double gradMs = MedianMsPerCall(grad);
+        double primalMs = Measure.MedianMs(primal);
+        double handMs = Measure.MedianMs(hand);
+        double jvpMs = Measure.MedianMs(jvp);
+        double gradMs = Measure.MedianMs(grad);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         double[] g = AD.Grad(f, x);
@@ -127,30 +125,6 @@ internal static class RosenbrockScalarBench
         GC.KeepAlive(sink);
         return new Result(n, primalMs, handMs, jvpMs, gradMs, (double)allocated / RosenbrockScalar.RecordedOps(n), sum,
             g[..Math.Min(3, g.Length)]);
-    }
-
-    /// <summary>The median time of one call. A fast call (small n) is repeated inside each timed sample so a
-    /// sample lasts about a millisecond, far above the timer's resolution; the median is divided back.</summary>
-    private static double MedianMsPerCall(Action action)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        int calls = 0;
-        while (calls < 10 || clock.Elapsed.TotalMilliseconds < 20) { action(); calls++; }
-        int repeat = (int)Math.Clamp(Math.Ceiling(calls / clock.Elapsed.TotalMilliseconds), 1, 1_000_000); // ≈ 1 ms
-        if (repeat == 1) return Measure.MedianMs(action);
-        return Measure.MedianMs(() => { for (int k = 0; k < repeat; k++) action(); }) / repeat;
-    }
-
-    /// <summary>Calls <paramref name="action"/> for at least 0.3 s and 60 calls, twice with a pause, so tiered
-    /// compilation has promoted the hot methods (a method needs 30 calls, then a background recompile).</summary>
-    private static void WarmUp(Action action)
-    {
-        for (int round = 0; round < 2; round++)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (int calls = 0; calls < 60 || clock.ElapsedMilliseconds < 300; calls++) action();
-            Thread.Sleep(150);
-        }
     }
 
     private static void Report(Result r, bool json)
