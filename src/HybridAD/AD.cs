@@ -306,6 +306,7 @@ public static class AD
         Scalar[] Pullback(Scalar[] u)
         {
             Check.SameLength(outSlots, "f's output", u, "the cotangent u", "Vjp pullback");
+            tape.EnsureOuterLevelsOpen();
             bool flat = !tape.HasNestedPartials;
             for (int j = 0; j < u.Length && flat; j++) flat = u[j].Key == 0;
             var result = new Scalar[inSlots.Length];

@@ -173,8 +173,11 @@ public class ErrorTests
         Assert.Fail($"{what}: the escaped value was used and no exception was thrown");
     }
 
-    /// <summary>Every way a leaked value can reach a derivative computation.</summary>
-    private static void AssertEveryUseThrows(Scalar leaked)
+    /// <summary>Every way a leaked value can reach a derivative computation. A tape value also throws on any
+    /// arithmetic, even outside every call (finding its tape fails); a forward value's arithmetic with constants
+    /// keeps the primal (right) and the finished call's tag, so it throws where it reaches a derivative (see
+    /// Engine's remarks), which <see cref="AssertArithmeticKeepsTheCall"/> checks.</summary>
+    private static void AssertEveryUseThrows(Scalar leaked, bool onTape)
     {
         AssertEscaped(leaked, () => AD.Derivative(y => y * leaked)(1.0), "operand with a live value (forward)");
         AssertEscaped(leaked, () => AD.Grad(y => y[0] + leaked, [1.0]), "operand with a live value (reverse)");
@@ -189,13 +192,35 @@ public class ErrorTests
         AssertEscaped(leaked, () => StopGradient(leaked), "StopGradient");
         AssertEscaped(leaked, () => LogRule.Invoke(leaked), "custom rule");
         AssertEscaped(leaked, () => AD.Derivative(y => Max(y, leaked) + Pow(y, leaked))(1.0), "binary elementals");
-        // any operation on it, even outside every call (so no number computed from it can come out)
-        AssertEscaped(leaked, () => _ = leaked + 1, "arithmetic with a constant");
-        AssertEscaped(leaked, () => _ = leaked * leaked, "arithmetic with itself");
-        AssertEscaped(leaked, () => _ = -leaked, "negation");
-        AssertEscaped(leaked, () => _ = Sin(leaked), "unary elemental");
-        AssertEscaped(leaked, () => _ = Hypot(leaked, leaked), "binary elemental");
         AssertEscaped(leaked, () => AD.Grad(y => y[0] * Sin(leaked), [1.0]), "unary elemental inside another call");
+        if (onTape)
+        {
+            // any operation on it, even outside every call
+            AssertEscaped(leaked, () => _ = leaked + 1, "arithmetic with a constant");
+            AssertEscaped(leaked, () => _ = leaked * leaked, "arithmetic with itself");
+            AssertEscaped(leaked, () => _ = -leaked, "negation");
+            AssertEscaped(leaked, () => _ = Sin(leaked), "unary elemental");
+            AssertEscaped(leaked, () => _ = Hypot(leaked, leaked), "binary elemental");
+        }
+        else
+        {
+            AssertArithmeticKeepsTheCall(leaked, leaked + 1, leaked.Value + 1);
+            AssertArithmeticKeepsTheCall(leaked, leaked * leaked, leaked.Value * leaked.Value);
+            AssertArithmeticKeepsTheCall(leaked, -leaked, -leaked.Value);
+            AssertArithmeticKeepsTheCall(leaked, Sin(leaked), Math.Sin(leaked.Value));
+            AssertArithmeticKeepsTheCall(leaked, Hypot(leaked, leaked), Math.Sqrt(2) * Math.Abs(leaked.Value));
+        }
+    }
+
+    /// <summary>A value computed from an escaped forward value outside every call: its primal is right, and every
+    /// way to a derivative throws.</summary>
+    private static void AssertArithmeticKeepsTheCall(Scalar leaked, Scalar derived, double primal)
+    {
+        Assert.Equal(primal, derived.Value, 14);
+        Assert.Equal(leaked.Key, derived.Key);
+        AssertEscaped(leaked, () => AD.Derivative(y => y * derived)(1.0), "derived value with a live value");
+        AssertEscaped(leaked, () => AD.Derivative(_ => derived)(1.0), "derived value returned");
+        AssertEscaped(leaked, () => AD.Grad(y => y[0])([derived]), "derived value as an input");
     }
 
     [Fact]
@@ -204,7 +229,7 @@ public class ErrorTests
         Scalar leaked = default;
         AD.Grad(x => { leaked = x[0] * 2; return leaked; }, [3.0]);
         Assert.False(leaked.IsConstant);
-        AssertEveryUseThrows(leaked);
+        AssertEveryUseThrows(leaked, onTape: true);
     }
 
     [Fact]
@@ -212,7 +237,7 @@ public class ErrorTests
     {
         Scalar leaked = default;
         AD.Jvp(x => { leaked = x[0] * x[0]; return [leaked]; }, [3.0], [1.0]);
-        AssertEveryUseThrows(leaked);
+        AssertEveryUseThrows(leaked, onTape: false);
     }
 
     [Fact]
@@ -220,7 +245,7 @@ public class ErrorTests
     {
         Scalar leaked = default;
         AD.Derivative(x => { leaked = Sin(x); return leaked; })(3.0);
-        AssertEveryUseThrows(leaked);
+        AssertEveryUseThrows(leaked, onTape: false);
         // its primal can still be read (Value, comparisons): that is a number the call already returned
         Assert.Equal(Math.Sin(3.0), leaked.Value);
     }

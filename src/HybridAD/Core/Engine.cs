@@ -15,22 +15,33 @@ namespace HybridAD.Core;
 /// </list>
 /// A zero tangent is a symbolic zero: its term is skipped, so ∞·0 never turns a derivative into NaN.
 /// </summary>
+/// <remarks>
+/// <para><b>Escaped values.</b> Tape values are checked on every op (finding the tape is a lookup in
+/// <see cref="LevelTable"/> anyway, and it fails for a closed tape). First-order forward values are not: the inlined
+/// forward path does no lookup, so an escaped dual combined with constants stays a dual of its finished call. That
+/// value cannot give a wrong number: its primal is right, and every way to a derivative checks the level — meeting
+/// a value of another level (the mixed-level path looks both up), being an input of a combinator
+/// (<c>EnsureOpen</c>), or being a combinator's output (<c>CheckNotInner</c>) — and throws
+/// <see cref="PerturbationEscapedException"/>.</para>
+/// <para><b>Why the forward path is shaped this way.</b> The engine is inlined into the user's function, so its
+/// size decides how well the JIT compiles the user's loop. On x64 Unix every XMM register is caller-saved: a double
+/// that is live across any call, even one on a cold path, is stored to the stack at its definition. Each op
+/// therefore has one combined test (non-short-circuit <c>&amp;</c>/<c>|</c>: one branch), no lookup for forward
+/// values, and the tape append inlined (a call per tape op measured 1.5× slower gradients than the inlined append
+/// and a lookup per forward op 2× slower JVPs; see docs/benchmarks.md).</para>
+/// </remarks>
 internal static class Engine
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Scalar Unary<R>(Scalar x, double p = 0) where R : struct, IUnaryRule
     {
         long tag = x.Tag;
-        if (tag == 0) return new Scalar(R.Primal(x.V, p));
-        if (tag < 0) return Rebuild(UnaryActive<R>(x, p)); // nested
         double y = R.Primal(x.V, p);
+        if (tag == 0) return new Scalar(y);
+        if (tag < 0) return Rebuild(UnaryActive<R>(x, p)); // nested
         double d = R.Partial<R64>(x.V, y, p).V;
-        // First-order forward: ẏ = φ′(x)·ẋ.
-        if ((tag & Level.TapeBit) == 0)
-        {
-            LevelTable.Get(tag); // a dual of a call that has returned is an escaped perturbation
-            return Scalar.Dual(y, Tangent(d, x.RawTangent), tag);
-        }
+        // First-order forward: ẏ = φ′(x)·ẋ. No level lookup here (see the class remarks on escaped values).
+        if ((tag & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(d, x.RawTangent), tag);
         // First-order reverse: one node on the value's tape (the lookup also rejects a closed tape).
         return Scalar.OnTape(y, tag, Tape.Of(tag).RecordUnary<R>(x.RawSlot, d, y, x.V, p));
     }
@@ -73,30 +84,23 @@ internal static class Engine
     internal static Scalar Binary<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
         // Tags: 0 for a constant, the level's key for a first-order value, negative for a nested value.
+        // Inlined: constants, and first-order values of one level (with constants). Non-short-circuit tests: one
+        // branch instead of three.
         long ta = a.Tag, tb = b.Tag;
-        if (ta == tb && ta >= 0)
+        double y = R.Primal(a.V, b.V);
+        long key = ta | tb;
+        if (key == 0) return new Scalar(y);
+        if ((ta == tb) | (ta == 0) | (tb == 0))
         {
-            // Two constants, or two first-order values of one level.
-            double y = R.Primal(a.V, b.V);
-            if (ta == 0) return new Scalar(y);
-            if ((ta & Level.TapeBit) == 0) LevelTable.Get(ta); // escaped-perturbation check (Tape.Of checks tapes)
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
-            if ((ta & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(wa.V, a.RawTangent, wb.V, b.RawTangent), ta);
-            return Scalar.OnTape(y, ta, Tape.Of(ta).RecordBinary<R>(a.RawSlot, wa.V, b.RawSlot, wb.V, y, a.V, b.V));
-        }
-        if ((ta == 0 || tb == 0) && (ta | tb) >= 0)
-        {
-            // A first-order value and a constant. The lookup rejects a value of a finished call (an escaped
-            // perturbation) and finds the tape in reverse mode.
-            long key = ta | tb;
-            Level level = LevelTable.Get(key);
-            double y = R.Primal(a.V, b.V);
-            (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
-            if ((key & Level.TapeBit) == 0)
-                return Scalar.Dual(y, tb == 0 ? Tangent(wa.V, a.RawTangent) : Tangent(wb.V, b.RawTangent), key);
-            Tape tape = Unsafe.As<Tape>(level);
-            int i = tb == 0 ? tape.RecordBinary<R>(a.RawSlot, wa.V, 0, 0, y, a.V, b.V) : tape.RecordBinary<R>(0, 0, b.RawSlot, wb.V, y, a.V, b.V);
-            return Scalar.OnTape(y, key, i);
+            if ((key & (Level.TapeBit | Scalar.NestedFlag)) == 0)
+                // First-order forward. A constant's tangent word is 0: ẏ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ covers both cases.
+                return Scalar.Dual(y, Tangent(wa.V, a.RawTangent, wb.V, b.RawTangent), key);
+            if (key > 0)
+                // First-order reverse: one node on the tape (the lookup rejects a closed tape). A constant's edge
+                // goes to the sink (node 0) with weight 0.
+                return Scalar.OnTape(y, key, Tape.Of(key).RecordBinary<R>(ta == 0 ? 0 : a.RawSlot, ta == 0 ? 0 : wa.V,
+                    tb == 0 ? 0 : b.RawSlot, tb == 0 ? 0 : wb.V, y, a.V, b.V));
         }
         return Rebuild(BinaryActive<R>(a, b));
     }

@@ -241,13 +241,37 @@ internal sealed partial class Tape : Level
         if (leaf) LeafEnd = i + 1;
         Log?.Input(i, x.V);
         if (x.Key == 0) return new Scalar(x.V, 0, Key, i, false);
+        NoteOuter(x.Key);
         (_nestedPrimal ??= new Scalar[Nodes.Length])[i] = x;
         return new Scalar(x.V, 0, Key, i, true);
+    }
+
+    /// <summary>The outer levels whose values this tape's side storage holds (null while there are none).</summary>
+    private HashSet<long>? _outerKeys;
+    private long _lastOuterKey;
+
+    private void NoteOuter(long key)
+    {
+        if (key == 0 || key == _lastOuterKey) return;
+        (_outerKeys ??= []).Add(key);
+        _lastOuterKey = key;
+    }
+
+    /// <summary>Throws <see cref="PerturbationEscapedException"/> when a level whose values this tape holds (its
+    /// nested partials and primals) has finished: sweeping the tape then (a pullback kept after its outer call
+    /// returned) would hand out values of that call.</summary>
+    internal void EnsureOuterLevelsOpen()
+    {
+        if (_outerKeys is null) return;
+        foreach (long key in _outerKeys) LevelTable.Get(key);
     }
 
     /// <summary>Records a node whose primal and partials are one level down (possibly perturbed).</summary>
     internal Scalar PushNested(int in0, in Scalar w0, int in1, in Scalar w1, in Scalar y)
     {
+        NoteOuter(w0.Key);
+        NoteOuter(w1.Key);
+        NoteOuter(y.Key);
         int i = Push(in0, w0.Key == 0 ? w0.V : 0, in1, w1.Key == 0 ? w1.V : 0);
         if (w0.Key != 0) (_nestedW0 ??= new Scalar[Nodes.Length])[i] = w0;
         if (w1.Key != 0) (_nestedW1 ??= new Scalar[Nodes.Length])[i] = w1;

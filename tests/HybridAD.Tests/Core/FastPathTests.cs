@@ -113,14 +113,24 @@ public class FastPathTests
     }
 
     [Fact]
-    public void EscapedForwardValue_WithAConstant_Throws()
+    public void EscapedForwardValue_WithAConstant_ThrowsWhenItReachesADerivative()
     {
         Scalar leaked = default;
         AD.Derivative(x => { leaked = x; return x * x; })(3.0);
-        Assert.Throws<PerturbationEscapedException>(() => leaked * 2);
-        Assert.Throws<PerturbationEscapedException>(() => 2 + leaked);
+        // Arithmetic with constants does no level lookup on the forward fast path (see Engine's remarks): the
+        // primal is right, and the value still belongs to the finished call.
+        Scalar doubled = leaked * 2, shifted = 2 + leaked;
+        Assert.Equal(6.0, doubled.Value);
+        Assert.Equal(5.0, shifted.Value);
+        Assert.False(doubled.IsConstant);
+        // Every way to a derivative throws: meeting a live value, being an output, being an input.
         Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(y => y * leaked)(1.0));
         Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(y => leaked * 2 + 0 * y)(1.0));
+        Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(y => doubled * y)(1.0));
+        Assert.Throws<PerturbationEscapedException>(() => AD.Derivative(_ => doubled)(1.0));
+        Assert.Throws<PerturbationEscapedException>(() => AD.Grad(x => x[0] + shifted)([1.0]));
+        Assert.Throws<PerturbationEscapedException>(() => AD.Jvp(x => x[0] * 2, [doubled], [1.0]));
+        Assert.Throws<PerturbationEscapedException>(() => AD.Grad(x => x[0] * 2)([shifted]));
     }
 
     [Fact]
