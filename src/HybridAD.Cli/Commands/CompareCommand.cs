@@ -2,14 +2,14 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using HybridAD.Cli.Commands.Bench;
-using HybridAD.Cli.Commands.Compare;
 using HybridAD.Selection;
 using Spectre.Console;
 
 namespace HybridAD.Cli.Commands;
 
 /// <summary>
-/// <c>hybridad compare</c>: forward vs reverse Jacobians of A·tanh(B·x) per shape — measured times, their ratios to
+/// <c>hybridad compare</c>: forward vs reverse tensor Jacobians of A·tanh(B·x) (the bench's
+/// <see cref="TensorJacobianWorkload"/>) per shape — measured times, their ratios to
 /// the primal, the cost model's predictions, the mode Auto picks and whether it was right — as a table and a bar
 /// chart, or one JSON object per shape.
 /// </summary>
@@ -20,7 +20,7 @@ internal static class CompareCommand
         [(1, 1000), (10, 1000), (100, 1000), (1000, 1000), (1000, 100), (1000, 10), (1000, 1), (100, 100), (10, 10)];
 
     /// <summary>One shape's measurements (milliseconds, medians) and the selector's decision.</summary>
-    internal sealed record Result(int N, int M, double PrimalMs, double ForwardMs, double ReverseMs, ModeDecision Decision)
+    internal sealed record Result(int N, int M, double PrimalMs, double ForwardMs, double ReverseMs, TensorModeDecision Decision)
     {
         public string AutoMode => Decision.Mode == JacobianMode.Forward ? "forward" : "reverse";
         public double AutoMs => Decision.Mode == JacobianMode.Forward ? ForwardMs : ReverseMs;
@@ -41,7 +41,7 @@ internal static class CompareCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per shape." };
         var minMs = new Option<double>("--min-ms") { Description = "Measure each median for at least this many ms (default 300).", DefaultValueFactory = _ => 300 };
         var recalibrate = new Option<bool>("--recalibrate") { Description = "Re-measure the cost model's machine rates first." };
-        var command = new Command("compare", "Forward vs reverse Jacobians of A·tanh(B·x): measured, predicted by the cost model, and the mode Auto picks.")
+        var command = new Command("compare", "Forward vs reverse tensor Jacobians of A·tanh(B·x): measured, predicted by the cost model, and the mode Auto picks.")
         {
             n, m, json, minMs, recalibrate,
         };
@@ -69,16 +69,16 @@ internal static class CompareCommand
         return command;
     }
 
-    /// <summary>Measures one shape: the primal, the forward and the reverse Jacobian (medians), and the decision.</summary>
+    /// <summary>Measures one shape: the primal, the forward and the reverse tensor Jacobian (medians), and the
+    /// decision Auto makes (<see cref="ModeSelector.Explain(Func{Tensor, Tensor}, Tensor, CostCalibration?, int)"/>).</summary>
     internal static Result Run(int n, int m, double minMs)
     {
-        var layer = new TanhLayer(n, m);
-        Func<Scalar[], Scalar[]> f = layer.Evaluate;
-        Scalar[] x = layer.X.ToScalars();
-        double primal = MedianMs(() => f(x), minMs);
-        double forward = MedianMs(() => AD.Jacobian(f, x, JacobianMode.Forward), minMs);
-        double reverse = MedianMs(() => AD.Jacobian(f, x, JacobianMode.Reverse), minMs);
-        ModeDecision d = ModeSelector.Explain(f, layer.X);
+        var (a, b, x) = TensorJacobianWorkload.Problem(n, m);
+        Func<Tensor, Tensor> f = TensorJacobianWorkload.Function(a, b);
+        double primal = MedianMs(() => f(x).ToArray(), minMs);
+        double forward = MedianMs(() => TensorAD.Jacobian(f, x, JacobianMode.Forward), minMs);
+        double reverse = MedianMs(() => TensorAD.Jacobian(f, x, JacobianMode.Reverse), minMs);
+        TensorModeDecision d = ModeSelector.Explain(f, x);
         return new Result(n, m, primal, forward, reverse, d);
     }
 
@@ -121,7 +121,7 @@ internal static class CompareCommand
 
     private static void Print(List<Result> results)
     {
-        var table = new Table().Title("Jacobian of A·tanh(B·x), ms (medians)")
+        var table = new Table().Title("Tensor Jacobian of A·tanh(B·x), ms (medians)")
             .AddColumn("n × m").AddColumn(new TableColumn("primal").RightAligned())
             .AddColumn(new TableColumn("forward (÷ primal)").RightAligned()).AddColumn(new TableColumn("reverse (÷ primal)").RightAligned())
             .AddColumn(new TableColumn("predicted fwd / rev").RightAligned()).AddColumn("auto").AddColumn("right?");
@@ -148,6 +148,6 @@ internal static class CompareCommand
         AnsiConsole.Write(chart);
         int rightCount = results.Count(r => r.AutoRight);
         AnsiConsole.MarkupLine($"\nAuto picked the faster mode (or one within 10 %) on {rightCount} of {results.Count} shapes. " +
-            $"Calibration: {Markup.Escape(results[0].Decision.Calibration.ToString())}");
+            $"Calibration: {Markup.Escape(results[0].Decision.Calibration.TensorRates)} ({results[0].Decision.Calibration.Source})");
     }
 }

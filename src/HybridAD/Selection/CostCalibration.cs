@@ -16,10 +16,10 @@ namespace HybridAD.Selection;
 /// <c>HYBRIDAD_CALIBRATION=reference</c> to use the fixed <see cref="Reference"/> values and never measure).
 /// <see cref="Measure"/> re-measures and replaces the cache (<c>hybridad calibrate</c> does that).
 /// </remarks>
-public sealed record CostCalibration
+public sealed partial record CostCalibration
 {
     /// <summary>Changes when the cost model or its weights change: older cache files are then re-measured.</summary>
-    internal const int ModelVersion = 3;
+    internal const int ModelVersion = 4;
 
     /// <summary>ns per primal work unit (f evaluated on constants).</summary>
     public double NsPerPrimalUnit { get; init; }
@@ -71,6 +71,14 @@ public sealed record CostCalibration
         NsPerReverseSweep = 200,
         WTan = 2,
         WGrad = 6,
+        NsPerGemmFlop = 0.025,
+        NsPerGemmElement = 0.4,
+        GemmTransposedFactor = 1.3,
+        NsPerTensorElement = 0.5,
+        NsPerMovedElement = 0.6,
+        NsPerTensorOp = 300,
+        NsPerTensorForwardSweep = 1500,
+        NsPerTensorReverseSweep = 1500,
         Source = "reference",
         Fingerprint = "reference",
     };
@@ -182,7 +190,7 @@ public sealed record CostCalibration
     {
         static bool Ok(double v) => double.IsFinite(v) && v > 0;
         return Ok(NsPerPrimalUnit) && Ok(NsPerTangentUnit) && Ok(NsPerRecordedNode) && Ok(NsPerAdjointUnit) && Ok(NsPerSkippedNode)
-            && Ok(NsPerForwardSweep) && Ok(NsPerReverseSweep) && Ok(WTan) && Ok(WGrad);
+            && Ok(NsPerForwardSweep) && Ok(NsPerReverseSweep) && Ok(WTan) && Ok(WGrad) && TensorRatesPlausible();
     }
 
     /// <summary>The measurement: a calibration program with a typical mix of operations (constant weights times
@@ -295,6 +303,8 @@ public sealed record CostCalibration
                 WTan = tJvp / tPrimal,
                 WGrad = (tRecord + tSweep) / tPrimal,
                 Source = "measured",
+            }.WithTensorRates(TensorCalibrator.Run()) with
+            {
                 MeasuredAt = DateTimeOffset.UtcNow,
                 Fingerprint = MachineFingerprint,
             };
@@ -306,7 +316,7 @@ public sealed record CostCalibration
         /// the summed time of the measured actions has not improved by 3 % for 0.4 s of this thread's CPU time (at
         /// least 0.6 s; at most 4 s of CPU time or 15 s of wall time).
         /// </summary>
-        private static void WarmUp(Action[] all, Action[] measured)
+        internal static void WarmUp(Action[] all, Action[] measured)
         {
             var wall = Stopwatch.StartNew();
             double start = ThreadClock.NowNs(), best = double.MaxValue, lastGain = 0;
@@ -332,7 +342,7 @@ public sealed record CostCalibration
         }
 
         /// <summary>The median time of one call, in ns: batches of at least 0.2 ms, for about 25 ms.</summary>
-        private static double PerCallNs(Action a)
+        internal static double PerCallNs(Action a)
         {
             int batch = 1;
             while (true)
@@ -361,5 +371,5 @@ public sealed record CostCalibration
     /// <summary>The rates and ratios on one line.</summary>
     public override string ToString() =>
         FormattableString.Invariant(
-            $"w_tan {WTan:F2}, w_grad {WGrad:F2}; ns per unit: primal {NsPerPrimalUnit:F2}, tangent {NsPerTangentUnit:F2}, adjoint {NsPerAdjointUnit:F2}; ns per node: recorded {NsPerRecordedNode:F2}, skipped {NsPerSkippedNode:F2}; ns per sweep: forward {NsPerForwardSweep:F0}, reverse {NsPerReverseSweep:F0} ({Source})");
+            $"w_tan {WTan:F2}, w_grad {WGrad:F2}; ns per unit: primal {NsPerPrimalUnit:F2}, tangent {NsPerTangentUnit:F2}, adjoint {NsPerAdjointUnit:F2}; ns per node: recorded {NsPerRecordedNode:F2}, skipped {NsPerSkippedNode:F2}; ns per sweep: forward {NsPerForwardSweep:F0}, reverse {NsPerReverseSweep:F0}; tensors: {TensorRates} ({Source})");
 }

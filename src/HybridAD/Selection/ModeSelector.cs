@@ -23,7 +23,7 @@ namespace HybridAD.Selection;
 /// forward mode is chosen (this includes f : ℝ → ℝ); with one output (m = 1, n &gt; 1) a single adjoint sweep gives
 /// the gradient (the cheap gradient principle), so reverse mode is chosen.</para>
 /// </remarks>
-public static class ModeSelector
+public static partial class ModeSelector
 {
     /// <summary>Profiles of functions already seen by <see cref="JacobianMode.Auto"/>, per input length; collected with the delegate.</summary>
     private static readonly ConditionalWeakTable<Func<Scalar[], Scalar[]>, ConcurrentDictionary<int, FunctionProfile>> s_profiles = new();

@@ -235,6 +235,12 @@ public static class TensorAD
         }
 
         internal bool Nested => tape.HasNestedPartials;
+
+        /// <summary>The recorded operations as the mode selector sees them.</summary>
+        internal Selection.TensorProfile Profile() => Selection.TensorProfile.From(tape, input, output, value);
+
+        /// <summary>k cotangents at once (u of shape output ++ [k]): x's size × k, direction last, computed.</summary>
+        internal ReadOnlySpan<double> PullBatched(Tensor u) => Sweep(u).Values.Span;
     }
 
     internal static Recording Record(Func<Tensor, Tensor> f, Tensor x, string owner)
@@ -263,21 +269,22 @@ public static class TensorAD
 
     // ======================================================================== Jacobian
 
-    /// <summary>The mode <see cref="JacobianMode.Auto"/> picks for n inputs and m outputs: forward when n ≤ m
-    /// (⌈n/k⌉ tangent sweeps), reverse otherwise (⌈m/k⌉ adjoint sweeps).</summary>
-    public static JacobianMode AutoMode(int n, int m) => n <= m ? JacobianMode.Forward : JacobianMode.Reverse;
-
     /// <summary>
     /// The Jacobian of f at x, with shape f(x).Shape ++ x.Shape (an m×n matrix for vector → vector):
     /// <c>J[i…, j…] = ∂f(x)[i…]/∂x[j…]</c>. Forward mode pushes blocks of k tangent directions through one
-    /// evaluation each; reverse mode records once and pulls blocks of k cotangents; Auto picks by
-    /// <see cref="AutoMode"/>.
+    /// evaluation each (⌈n/k⌉ sweeps); reverse mode records once and pulls blocks of k cotangents (⌈m/k⌉ sweeps).
+    /// Auto predicts both from the recorded operations and this machine's calibration
+    /// (<see cref="Selection.ModeSelector.Decide(Selection.TensorProfile, Selection.CostCalibration, int)"/>) and runs the
+    /// cheaper; the decision is made once per (f, x's shape, k) and cached with the delegate, and the recording
+    /// made to decide is reused when reverse mode wins. One input (n = 1) is always forward, one output (m = 1)
+    /// always reverse. <see cref="Selection.ModeSelector.Explain(Func{Tensor, Tensor}, Tensor, Selection.CostCalibration?, int)"/>
+    /// says why.
     /// </summary>
     /// <param name="f">The function.</param>
     /// <param name="x">The point.</param>
     /// <param name="mode">Forward, reverse, or Auto.</param>
-    /// <param name="blockSize">Directions per sweep (k); 0 chooses one from the sizes (memory ≈ k × the
-    /// largest intermediate).</param>
+    /// <param name="blockSize">Directions per sweep (k); 0 chooses one from the sizes (all directions at once
+    /// while k × max(n, m) stays under 4 million doubles).</param>
     /// <example><code>
     /// Tensor j = TensorAD.Jacobian(x => Tensor.MatMul(a, Tensor.Tanh(Tensor.MatMul(b, x))), x0);
     /// </code></example>
@@ -288,16 +295,22 @@ public static class TensorAD
         ArgumentOutOfRangeException.ThrowIfNegative(blockSize);
         if (x.Length == 0) throw new ArgumentException("TensorAD.Jacobian: x is empty; expected at least one element.", nameof(x));
         Recording? rec = null;
-        int m;
-        if (mode == JacobianMode.Forward)
-            m = -1;
-        else
-        {
-            rec = Record(f, x, nameof(Jacobian));
-            m = rec.Value.Length;
-            if (mode == JacobianMode.Auto) mode = AutoMode(x.Length, m);
-        }
-        return mode == JacobianMode.Forward ? JacobianForward(f, x, blockSize) : JacobianReverse(rec!, x, blockSize);
+        if (mode == JacobianMode.Auto) (mode, rec) = ChooseMode(f, x, blockSize);
+        if (mode == JacobianMode.Forward) return JacobianForward(f, x, blockSize);
+        return JacobianReverse(rec ?? Record(f, x, nameof(Jacobian)), x, blockSize);
+    }
+
+    /// <summary>The mode Auto runs for f at x, with the recording made to decide (null when none was made or
+    /// forward mode won).</summary>
+    internal static (JacobianMode Mode, Recording? Recording) ChooseMode(Func<Tensor, Tensor> f, Tensor x, int blockSize)
+    {
+        if (x.Length == 1) return (JacobianMode.Forward, null);
+        if (Selection.ModeSelector.Cached(f, x.Dims, blockSize) is { } known) return (known.Mode, null);
+        Recording rec = Record(f, x, nameof(Jacobian));
+        if (rec.Value.Length <= 1) return (JacobianMode.Reverse, rec); // scalar-valued: nothing to predict
+        Selection.TensorModeDecision d = Selection.ModeSelector.Decide(rec.Profile(), Selection.CostCalibration.Current, blockSize);
+        Selection.ModeSelector.Remember(f, x.Dims, blockSize, d);
+        return (d.Mode, d.Mode == JacobianMode.Reverse ? rec : null);
     }
 
     /// <summary>The default block size: all directions at once while k × max(n, m) stays under a few million
@@ -343,14 +356,13 @@ public static class TensorAD
             {
                 yDims = tDims;
                 m = Shapes.Size(yDims);
-                jac = new double[m * n];
+                jac = GC.AllocateUninitializedArray<double>(m * n); // every entry is written below
             }
             else if (!Shapes.Equal(yDims, tDims))
                 throw new InvalidOperationException($"Jacobian: f returned shape {Shapes.Format(tDims)} in one evaluation and {Shapes.Format(yDims)} in another; expected a fixed shape.");
             ReadOnlySpan<double> t = tangent.Values.Span;
             int w = kk > 1 || k > 1 ? kk : 1;
-            for (int i = 0; i < m; i++)
-                for (int c = 0; c < w; c++) jac![i * n + j0 + c] = t[i * w + c];
+            for (int i = 0; i < m; i++) t.Slice(i * w, w).CopyTo(jac.AsSpan(i * n + j0, w));
         }
         return Tensor.Own(jac!, [.. yDims!, .. x.Dims]);
     }
@@ -358,21 +370,20 @@ public static class TensorAD
     private static Tensor JacobianReverse(Recording rec, Tensor x, int blockSize)
     {
         int n = x.Length, m = rec.Value.Length;
-        var jac = new double[m * n];
-        if (m == 0) return Tensor.Own(jac, [.. rec.Value.Dims, .. x.Dims]);
+        if (m == 0) return Tensor.Own([], [.. rec.Value.Dims, .. x.Dims]);
         int k = blockSize > 0 ? Math.Min(blockSize, m) : DefaultBlock(m, n, m);
         if (x.Key != 0 || rec.Nested) k = 1;
+        var jac = GC.AllocateUninitializedArray<double>(m * n); // every row is written below
         for (int i0 = 0; i0 < m; i0 += k)
         {
             int kk = Math.Min(k, m - i0);
             if (k > 1)
             {
-                double[] block = ArrayPool<double>.Shared.Rent(n * kk);
                 try
                 {
-                    rec.PullInto(IdentityBlock(rec.Value.Dims, i0, kk), block);
                     // The block is n × kk (direction last): rows i0.. of J are its transpose.
-                    Tensors.Kernels.Layout.Transpose(block.AsSpan(0, n * kk), jac.AsSpan(i0 * n, kk * n), n, kk, 1);
+                    ReadOnlySpan<double> block = rec.PullBatched(IdentityBlock(rec.Value.Dims, i0, kk));
+                    Tensors.Kernels.Layout.Transpose(block, jac.AsSpan(i0 * n, kk * n), n, kk, 1);
                 }
                 catch (BatchUnsupportedException)
                 {
@@ -380,7 +391,6 @@ public static class TensorAD
                     i0 -= 1;
                     continue;
                 }
-                finally { ArrayPool<double>.Shared.Return(block); }
             }
             else
             {

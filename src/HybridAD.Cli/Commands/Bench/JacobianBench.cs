@@ -110,7 +110,10 @@ internal static class JacobianBench
             for (int i = 0; i < j.Length; i++) err = Math.Max(err, Math.Abs(j[i] - expected[i]));
         }
         GC.KeepAlive(sink);
-        string autoMode = TensorAD.AutoMode(n, m) == JacobianMode.Forward ? "forward" : "reverse";
+        // The mode auto ran: the decision it cached for f at x's shape (n = 1 and m = 1 are decided without a prediction).
+        JacobianMode chosen = n == 1 ? JacobianMode.Forward : m == 1 ? JacobianMode.Reverse
+            : HybridAD.Selection.ModeSelector.Cached(f, x.Dims, 0)?.Mode ?? throw new InvalidOperationException("jacobian: auto made no decision");
+        string autoMode = chosen == JacobianMode.Forward ? "forward" : "reverse";
         return new Result(n, m, primal, forward, reverse, auto, autoMode, err);
     }
 

@@ -184,19 +184,29 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
     {
         var (m, p, n) = Dims(a.Dims, b.Dims);
         int k = db.Dims[^1];
-        var c = GC.AllocateUninitializedArray<double>(m * n * k);
         int lda = a.Rank == 2 ? a.Dims[1] : p;
+        double[] c;
         if (b.Rank == 1 && IsIdentity(db, p, out int first))
         {
             // Ḃ = columns of the identity: the product is columns first.. of op(A).
+            int[] shape = Shapes.Append(OutShape(a.Dims, b.Dims), k);
             ReadOnlySpan<double> av = Values(a);
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < k; j++)
-                    c[i * k + j] = a.Rank == 2 ? At(av, lda, TransA, i, first + j) : av[first + j];
-            return Tensor.Own(c, Shapes.Append(OutShape(a.Dims, b.Dims), k));
+            if (a.Rank == 2 && !TransA && first == 0 && k == lda)
+                return new Tensor(shape, a.Values); // all of A's columns: A itself (immutable, shared)
+            c = GC.AllocateUninitializedArray<double>(m * n * k);
+            if (a.Rank == 2 && !TransA)
+                for (int i = 0; i < m; i++) av.Slice(i * lda + first, k).CopyTo(c.AsSpan(i * k, k));
+            else if (a.Rank == 2 && TransA && k > 1)
+                Layout.Transpose(av.Slice(first * lda, k * lda), c, k, m, 1); // rows first.. of A, transposed
+            else
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < k; j++)
+                        c[i * k + j] = a.Rank == 2 ? At(av, lda, TransA, i, first + j) : av[first + j];
+            return Tensor.Own(c, shape);
         }
         ReadOnlySpan<double> x = Values(db);
         if (b.Rank == 2 && TransB) x = SwapBatched(x, b.Dims[0], b.Dims[1], k); // now [p, n, k]
+        c = GC.AllocateUninitializedArray<double>(m * n * k);
         Gemm.Multiply(a.Rank == 2 && TransA, false, m, n * k, p, 1, Values(a), lda, x, n * k, 0, c, n * k);
         return Tensor.Own(c, Shapes.Append(OutShape(a.Dims, b.Dims), k));
     }
@@ -232,15 +242,23 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
     {
         var (m, p, n) = Dims(a.Dims, b.Dims);
         int k = g.Dims[^1];
-        var c = GC.AllocateUninitializedArray<double>(p * n * k);
+        double[] c;
         if (a.Rank == 2 && b.Rank == 1 && IsIdentity(g, m, out int first))
         {
-            // Ȳ = columns of the identity: b̄ reads rows first.. of op(A).
+            // Ȳ = columns of the identity: b̄ reads rows first.. of op(A), i.e. b̄[l, j] = op(A)[first + j, l].
             ReadOnlySpan<double> av = Values(a);
-            for (int l = 0; l < p; l++)
-                for (int j = 0; j < k; j++) c[l * k + j] = At(av, a.Dims[1], TransA, first + j, l);
+            int lda = a.Dims[1];
+            if (TransA && first == 0 && k == lda) return new Tensor(Shapes.Append(b.Dims, k), a.Values); // A itself
+            c = GC.AllocateUninitializedArray<double>(p * n * k);
+            if (TransA)
+            {
+                for (int l = 0; l < p; l++) av.Slice(l * lda + first, k).CopyTo(c.AsSpan(l * k, k));
+            }
+            else if (k > 1) Layout.Transpose(av.Slice(first * lda, k * lda), c, k, p, 1);
+            else av.Slice(first * lda, p).CopyTo(c);
             return Tensor.Own(c, Shapes.Append(b.Dims, k));
         }
+        c = GC.AllocateUninitializedArray<double>(p * n * k);
         if (a.Rank == 2) Gemm.Multiply(!TransA, false, p, n * k, m, 1, Values(a), a.Dims[1], Values(g), n * k, 0, c, n * k);
         else Gemm.Multiply(false, false, p, n * k, 1, 1, Values(a), 1, Values(g), n * k, 0, c, n * k);
         double[] r = b.Rank == 2 && TransB ? SwapBatched(c, p, n, k) : c;
