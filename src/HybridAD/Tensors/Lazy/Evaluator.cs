@@ -45,35 +45,48 @@ internal static class Evaluator
     internal static void StoreAll(ReadOnlySpan<Buf> bufs)
     {
         if (bufs.Length == 1 && TryStoreDirect(bufs[0])) return;
+        SumAndStore(null, bufs);
+    }
+
+    /// <summary>Σ of <paramref name="sum"/>'s elements (when not null) and the stored values of
+    /// <paramref name="bufs"/>, in as few passes as possible: a buffer and the buffers derived from it (a loss and
+    /// its gradient) share one pass, so what they have in common is computed once per block. Returns the sum
+    /// (0 when <paramref name="sum"/> is null).</summary>
+    internal static double SumAndStore(Buf? sum, ReadOnlySpan<Buf> bufs)
+    {
         var roots = new List<Root>();
+        if (sum is not null) roots.Add(new Root(sum, null));
         var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
         {
             if (b.IsStored || published.Exists(p => ReferenceEquals(p.Buf, b))) continue;
-            var terms = ShiftedTerms(b);
-            double[] target;
-            if (terms is not null)
-            {
-                // The term with the smallest shift writes, the others add after it (in the same block); the
-                // pass zeroes the few positions that term does not write.
-                target = GC.AllocateUninitializedArray<double>(b.Length);
-                int lead = 0;
-                for (int k = 1; k < terms.Count; k++)
-                    if (terms[k].Shift < terms[lead].Shift) lead = k;
-                roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
-                for (int k = 0; k < terms.Count; k++)
-                    if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
-            }
-            else
-            {
-                target = GC.AllocateUninitializedArray<double>(b.Length);
-                roots.Add(new Root(b, target));
-            }
+            var target = GC.AllocateUninitializedArray<double>(b.Length);
+            AddStoreRoots(roots, b, target);
             published.Add((b, target));
         }
-        if (roots.Count == 0) return;
+        if (roots.Count == 0) return 0;
         RunGrouped(roots);
         foreach (var (b, t) in published) b.Publish(t);
+        return sum is null ? 0 : roots[0].Sum;
+    }
+
+    /// <summary>The roots that compute <paramref name="b"/> into <paramref name="target"/>: itself, or — for a
+    /// sum of shifted terms — each term added at its shift (the term with the smallest shift writes, the others
+    /// add after it in the same block; the pass zeroes the few positions that term does not write).</summary>
+    private static void AddStoreRoots(List<Root> roots, Buf b, double[] target)
+    {
+        var terms = ShiftedTerms(b);
+        if (terms is null)
+        {
+            roots.Add(new Root(b, target));
+            return;
+        }
+        int lead = 0;
+        for (int k = 1; k < terms.Count; k++)
+            if (terms[k].Shift < terms[lead].Shift) lead = k;
+        roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
+        for (int k = 0; k < terms.Count; k++)
+            if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
     }
 
     /// <summary>One pending node whose inputs are all stored and read in place (no shift): computed with one
@@ -115,17 +128,7 @@ internal static class Evaluator
             return;
         }
         var roots = new List<Root>();
-        var terms = ShiftedTerms(buf);
-        if (terms is not null)
-        {
-            int lead = 0;
-            for (int k = 1; k < terms.Count; k++)
-                if (terms[k].Shift < terms[lead].Shift) lead = k;
-            roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
-            for (int k = 0; k < terms.Count; k++)
-                if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
-        }
-        else roots.Add(new Root(buf, target));
+        AddStoreRoots(roots, buf, target);
         RunGrouped(roots);
     }
 
@@ -191,17 +194,35 @@ internal static class Evaluator
         return (roots[0].Sum, roots[1].Sum);
     }
 
+    /// <summary>Runs the roots in one pass per distinct length; sums are written back into
+    /// <paramref name="roots"/>.</summary>
     private static void RunGrouped(List<Root> roots)
     {
         var lengths = new List<int>();
         foreach (Root r in roots)
             if (!lengths.Contains(r.Buf.Length)) lengths.Add(r.Buf.Length);
+        if (lengths.Count == 1)
+        {
+            Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots));
+            return;
+        }
         foreach (int len in lengths)
         {
             var group = new List<Root>();
-            foreach (Root r in roots)
-                if (r.Buf.Length == len) group.Add(r);
+            var at = new List<int>();
+            for (int i = 0; i < roots.Count; i++)
+                if (roots[i].Buf.Length == len)
+                {
+                    group.Add(roots[i]);
+                    at.Add(i);
+                }
             Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group));
+            for (int k = 0; k < at.Count; k++)
+            {
+                Root r = roots[at[k]];
+                r.Sum = group[k].Sum;
+                roots[at[k]] = r;
+            }
         }
     }
 
@@ -259,6 +280,7 @@ internal static class Evaluator
     }
 
     [ThreadStatic] private static Planner? t_planner;
+    internal static int DebugOnce;
 
     /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
     internal static void Run(Span<Root> roots)
@@ -326,6 +348,12 @@ internal static class Evaluator
             ref Inst it = ref plan[i];
             if (it.Kind != Kind.Const && it.Target < 0) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
             ReleaseInputs(plan, i, free);
+        }
+        if (Environment.GetEnvironmentVariable("HAD_PLAN") is not null && DebugOnce++ < 4)
+        {
+            Console.Error.WriteLine($"plan len={length} roots={roots.Length} insts={count} slots={slots}");
+            for (int i = 0; i < count; i++) Console.Error.WriteLine($"  {i}: {plan[i].Kind} {plan[i].Node?.Name} off={plan[i].Offset} in=({plan[i].In0},{plan[i].In1},{plan[i].In2}) tgt={plan[i].Target}");
+            for (int r = 0; r < roots.Length; r++) Console.Error.WriteLine($"  root {r}: inst {rootInst[r]} sum={roots[r].Target is null} acc={roots[r].Accumulate} shift={roots[r].Shift} lead={roots[r].Lead}");
         }
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));

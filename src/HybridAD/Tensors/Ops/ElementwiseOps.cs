@@ -213,11 +213,15 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     }
 
     internal override OpCost Cost(Tensor[] x, Tensor y) => OpCost.Elementwise(y.Length, Pointwise.FlopsOf(R.Name));
+
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => true;
 }
 
 /// <summary>Base of broadcasting binary operations: output shape = broadcast of the inputs' shapes.</summary>
 internal abstract class BroadcastBinaryOp : TensorOp
 {
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => DifferentiatedInputsHaveOutputShape(x, y, inputRecs);
+
     /// <summary>The contribution of cotangent g (output shape, maybe batched) to input i: summed over the axes
     /// input i was broadcast along.</summary>
     internal static Tensor Unbroadcast(Tensor g, Tensor input, Tensor y) =>
@@ -398,6 +402,9 @@ internal sealed class BinaryRuleOp<R> : BroadcastBinaryOp where R : struct, IBin
 internal sealed class WhereOp(Tensor mask) : TensorOp
 {
     internal override string Name => "where";
+
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) =>
+        Shapes.Equal(mask.Dims, y.Dims) && DifferentiatedInputsHaveOutputShape(x, y, inputRecs);
 
     private int[] OutShape(Tensor a, Tensor b) =>
         Shapes.Broadcast(Shapes.Broadcast(mask.Dims, a.Dims, "Tensor.Where"), b.Dims, "Tensor.Where");
