@@ -280,7 +280,6 @@ internal static class Evaluator
     }
 
     [ThreadStatic] private static Planner? t_planner;
-    internal static int DebugOnce;
 
     /// <summary>Computes the roots (all of one length) in one blocked pass.</summary>
     internal static void Run(Span<Root> roots)
@@ -348,12 +347,6 @@ internal static class Evaluator
             ref Inst it = ref plan[i];
             if (it.Kind != Kind.Const && it.Target < 0) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
             ReleaseInputs(plan, i, free);
-        }
-        if (Environment.GetEnvironmentVariable("HAD_PLAN") is not null && DebugOnce++ < 4)
-        {
-            Console.Error.WriteLine($"plan len={length} roots={roots.Length} insts={count} slots={slots}");
-            for (int i = 0; i < count; i++) Console.Error.WriteLine($"  {i}: {plan[i].Kind} {plan[i].Node?.Name} off={plan[i].Offset} in=({plan[i].In0},{plan[i].In1},{plan[i].In2}) tgt={plan[i].Target}");
-            for (int r = 0; r < roots.Length; r++) Console.Error.WriteLine($"  root {r}: inst {rootInst[r]} sum={roots[r].Target is null} acc={roots[r].Accumulate} shift={roots[r].Shift} lead={roots[r].Lead}");
         }
 
         int blockLen = Math.Min(Block, Math.Max(length, 1));
