@@ -7,7 +7,7 @@ using E = HybridAD.Rules.Elementals;
 namespace HybridAD.Tests.Tensors;
 
 /// <summary>SIMD kernels equal the scalar reference (the rule evaluated per element) for every length 0..256:
-/// bit for bit where the kernel is lane-exact (+ − × ÷ √, partials), within a few ulps for transcendental
+/// bit for bit where the kernel is lane-exact (+ − × ÷ √, partials, chain products with a constant), within a few ulps for transcendental
 /// primals from TensorPrimitives. The blocked evaluator equals eager evaluation across block boundaries.</summary>
 public class KernelTests
 {
@@ -47,6 +47,22 @@ public class KernelTests
             Elementwise.UnaryPartial<R>(x, yRef, d, 1.5);
             Elementwise.UnaryPartialScalar<R>(x, yRef, dRef, 1.5);
             for (int i = 0; i < n; i++) Assert.Equal(BitConverter.DoubleToInt64Bits(dRef[i]), BitConverter.DoubleToInt64Bits(d[i]));
+            // A constant tangent/cotangent c: c·φ′ with the strong zero, bit for bit the chain kernel with d = c.
+            foreach (double c in new[] { 200.0, -2.0 })
+            {
+                var scaled = new double[n];
+                var chain = new double[n];
+                var cs = new double[n];
+                Array.Fill(cs, c);
+                Elementwise.UnaryPartialScaled<R>(x, yRef, scaled, 1.5, c);
+                Elementwise.UnaryChain<R>(x, yRef, cs, chain, 1.5);
+                for (int i = 0; i < n; i++)
+                {
+                    double expected = dRef[i] == 0 ? 0 : c * dRef[i];
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(scaled[i]));
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(chain[i]), BitConverter.DoubleToInt64Bits(scaled[i]));
+                }
+            }
         }
     }
 

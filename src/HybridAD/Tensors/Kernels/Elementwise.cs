@@ -166,6 +166,30 @@ internal static class Elementwise
         }
     }
 
+    /// <summary>dst = c·∂φ/∂x (x, y; p) elementwise, 0 where the partial is 0: <see cref="UnaryChain{R}"/> with a
+    /// constant d = c ≠ 0 (bit-identical to it: the same product c·φ′ and the same strong zero).</summary>
+    internal static void UnaryPartialScaled<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> dst, double p, double scale)
+        where R : struct, IUnaryRule
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n || dst.Length != n) ThrowLength(n, Math.Min(y.Length, dst.Length));
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double or = ref MemoryMarshal.GetReference(dst);
+        var scaleV = new Vector<double>(scale);
+        if (UnaryLanes<R>.Exact)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var pv = R.Partial(new VLane(Vector.LoadUnsafe(ref xr, (nuint)i)), new VLane(Vector.LoadUnsafe(ref yr, (nuint)i)), p).V;
+                Vector.ConditionalSelect(Vector.Equals(pv, Vector<double>.Zero), Vector<double>.Zero, scaleV * pv).StoreUnsafe(ref or, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            double pv = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
+            Unsafe.Add(ref or, i) = pv == 0 ? 0 : scale * pv;
+        }
+    }
+
     /// <summary>The scalar reference for the partial.</summary>
     internal static void UnaryPartialScalar<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, double p) where R : struct, IUnaryRule
     {

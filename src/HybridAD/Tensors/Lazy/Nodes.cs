@@ -78,6 +78,16 @@ internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p, bool negate) :
         Elementwise.UnaryChain<R>(a, b, c, dst, p, negate);
 }
 
+/// <summary>The chain rule for one unary rule with a constant tangent or cotangent c ≠ 0 (a sum's adjoint, a
+/// tangent of ones): c·φ′(x, y), 0 where φ′ = 0 — the <see cref="ChainNode{R}"/> result, without reading a
+/// constant block.</summary>
+internal sealed class ScaledPartialNode<R>(Buf x, Buf y, double scale, double p) : LazyNode(x, y) where R : struct, IUnaryRule
+{
+    internal override string Name => "scaled_d" + R.Name;
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.UnaryPartialScaled<R>(a, b, dst, p, scale);
+}
+
 /// <summary>Peephole views of pending nodes (used to fold negations into their consumers).</summary>
 internal static class Peephole
 {

@@ -183,9 +183,11 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     private Tensor? Chain(Tensor x, Tensor y, Tensor d)
     {
         if (x.Key != 0 || y.Key != 0 || d.Key != 0 || !Shapes.Equal(d.Dims, x.Dims)) return null;
-        if (d.Values.TryGetConst(out double c) && c == 0) return d;
+        Buf yv = PartialUsesY<R>.Value ? y.Values : x.Values;
+        if (d.Values.TryGetConst(out double c))
+            return c == 0 ? d : Pointwise.Lazy(x.Dims, new ScaledPartialNode<R>(x.Values, yv, c, p));
         bool negate = Peephole.IsNeg(d.Values, out Buf dv);
-        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, dv, p, negate));
+        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, yv, dv, p, negate));
     }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
