@@ -336,7 +336,11 @@ internal static class Evaluator
         for (int r = 0; r < roots.Length; r++)
         {
             plan[rootInst[r]].LastUse = int.MaxValue;
-            if (roots[r].Target is not null && !roots[r].Accumulate && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
+            // A stored root, or the lead term of an accumulated one (which writes rather than adds), computes
+            // straight into its target: no copy from scratch (the lead only where its shifted block lies in its
+            // chunk's own range; elsewhere it keeps a scratch block).
+            if (roots[r].Target is not null && (!roots[r].Accumulate || (roots[r].Lead && OnlyRootOf(rootInst, r)))
+                && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
                 plan[rootInst[r]].Target = r;
         }
         // Scratch slots, reused after their last reader.
@@ -345,7 +349,7 @@ internal static class Evaluator
         for (int i = 0; i < count; i++)
         {
             ref Inst it = ref plan[i];
-            if (it.Kind != Kind.Const && it.Target < 0) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
+            if (it.Kind != Kind.Const && (it.Target < 0 || roots[it.Target].Accumulate)) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
             ReleaseInputs(plan, i, free);
         }
 
@@ -499,12 +503,9 @@ internal static class Evaluator
                         default:
                         {
                             double[] arr;
-                            int off;
-                            if (it.Target >= 0)
-                            {
-                                arr = roots[it.Target].Target!;
-                                off = i0;
-                            }
+                            int off = 0;
+                            bool direct = it.Target >= 0 && WritesTarget(roots[it.Target], i0, n, cLo, cHi, out off);
+                            if (direct) arr = roots[it.Target].Target!;
                             else
                             {
                                 arr = scratch;
@@ -514,7 +515,7 @@ internal static class Evaluator
                             if (sHi <= pos || sLo >= pos + n)
                             {
                                 // Known zero here: nothing to compute.
-                                if (it.Target >= 0) arr.AsSpan(off, n).Clear();
+                                if (direct) arr.AsSpan(off, n).Clear();
                                 else
                                 {
                                     arr = pass.Zeros;
@@ -548,8 +549,9 @@ internal static class Evaluator
                     int ri = pass.RootInst[r];
                     ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
                     if (roots[r].Target is null) sums![r] += TensorPrimitives.Sum(v);
+                    else if (plan[ri].Target == r && WritesTarget(roots[r], i0, n, cLo, cHi, out _)) continue; // written in place
                     else if (roots[r].Accumulate) Accumulate(pass, chunk, roots[r], v, i0, cLo, cHi);
-                    else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
+                    else v.CopyTo(roots[r].Target.AsSpan(i0, n));
                 }
             }
         }
@@ -560,6 +562,30 @@ internal static class Evaluator
             ArrayPool<int>.Shared.Return(segOff);
         }
         pass.ChunkSums[chunk] = sums;
+    }
+
+    /// <summary>True when no other root reads root <paramref name="r"/>'s instance (a value written in place into
+    /// an accumulated target is changed by the adds that follow, so it must have no other reader then).</summary>
+    private static bool OnlyRootOf(int[] rootInst, int r)
+    {
+        for (int k = 0; k < rootInst.Length; k++)
+            if (k != r && rootInst[k] == rootInst[r]) return false;
+        return true;
+    }
+
+    /// <summary>True (with the offset in the target) when the root's instance may compute the block at
+    /// <paramref name="i0"/> straight into the target: always for a stored root; for the lead term of an
+    /// accumulated root, when the shifted block lies inside this chunk's own range (what <see cref="Accumulate"/>
+    /// would copy there now, rather than defer).</summary>
+    private static bool WritesTarget(in Root root, int i0, int n, int cLo, int cHi, out int offset)
+    {
+        if (!root.Accumulate)
+        {
+            offset = i0;
+            return true;
+        }
+        offset = i0 - root.Shift;
+        return root.Lead && offset >= cLo && offset + n <= cHi && offset >= 0 && offset + n <= root.Target!.Length;
     }
 
     /// <summary>target[i − shift] += v for the block at i0 (= for the lead term). Positions inside this chunk's
