@@ -259,4 +259,25 @@ public class KernelTests
         Assert.Equal(2_500_000, Evaluator.Sum(c));
         Assert.False(c.IsStored);
     }
+
+    [Fact]
+    public void ConstantFactors_FoldIntoChainProducts()
+    {
+        // The JVP of Σ 100·(x − 1)² carries 100 ⊙ (2(x − 1)·ẋ): the factor folds into the chain node.
+        Tensor x = Tensor.Vector(Sample(700, -2, 2, 11)), v = Tensor.Vector(Sample(700, -1, 1, 12));
+        var (_, dy) = TensorAD.Jvp(t => Tensor.Sum(100.0 * Tensor.Square(t - 1.0)), x, v);
+        double expected = 0;
+        double[] xs = x.ToArray(), vs = v.ToArray();
+        for (int i = 0; i < xs.Length; i++) expected += 200 * (xs[i] - 1) * vs[i];
+        TensorCheck.Close(expected, dy.Value, 1e-12, "jvp");
+        // On pending chain products (first-order derivatives) the fold replaces the product node.
+        Tensor d = Tensor.FromArray(vs);
+        var folded = HybridAD.Tensors.Lazy.Buf.Lazy(new ChainNode<E.Square>(x.Values, x.Values, d.Values, 0, 1), 700);
+        Tensor scaled = Tensor.MulZ(new Tensor(x.Dims, folded), Tensor.FromDouble(-3.0));
+        Assert.IsType<ChainNode<E.Square>>(scaled.Values.Node);
+        double[] got = scaled.ToArray();
+        for (int i = 0; i < xs.Length; i++) TensorCheck.Close(-3.0 * (vs[i] * 2 * xs[i]), got[i], 1e-15, $"[{i}]");
+        // A zero or non-finite factor is not folded (the strong product decides those).
+        Assert.IsType<MulZNode>(Tensor.MulZ(new Tensor(x.Dims, folded), Tensor.FromDouble(double.PositiveInfinity)).Values.Node);
+    }
 }

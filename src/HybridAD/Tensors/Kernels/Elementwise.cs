@@ -132,10 +132,11 @@ internal static class Elementwise
             Unsafe.Add(ref dr, i) = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
     }
 
-    /// <summary>dst = d·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where d = 0): a tangent or cotangent
-    /// pushed through one rule in one pass.</summary>
+    /// <summary>dst = (s·d)·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where s·d = 0 or ∂φ/∂x = 0): a
+    /// tangent or cotangent pushed through one rule in one pass (s = <paramref name="scale"/>: −1 for a negated d,
+    /// or a constant factor folded in).</summary>
     internal static void UnaryChain<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> d, Span<double> dst, double p,
-        bool negate = false) where R : struct, IUnaryRule
+        double scale = 1) where R : struct, IUnaryRule
     {
         int n = x.Length, i = 0;
         if (y.Length != n || d.Length != n || dst.Length != n) ThrowLength(n, Math.Min(Math.Min(y.Length, d.Length), dst.Length));
@@ -143,7 +144,7 @@ internal static class Elementwise
         ref double yr = ref MemoryMarshal.GetReference(y);
         ref double dr = ref MemoryMarshal.GetReference(d);
         ref double or = ref MemoryMarshal.GetReference(dst);
-        double sign = negate ? -1 : 1;
+        double sign = scale;
         var signV = new Vector<double>(sign);
         if (UnaryLanes<R>.Exact)
             for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)

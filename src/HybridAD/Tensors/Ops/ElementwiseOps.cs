@@ -89,6 +89,16 @@ internal static class Pointwise
     /// <summary>A constant tensor from a pending node.</summary>
     internal static Tensor Lazy(int[] dims, LazyNode node) => new(dims, Buf.Lazy(node, Shapes.Size(dims)));
 
+    /// <summary>a·b as one pending node when one factor is a finite constant c ≠ 0 and the other a pending node
+    /// that absorbs it (<see cref="LazyNode.ScaledBy"/>: a chain-rule product); else null. For c finite and
+    /// nonzero the strong product and the plain one agree, so this serves both.</summary>
+    internal static Tensor? FoldFactor(Buf a, Buf b, int[] shape)
+    {
+        if (a.TryGetConst(out double c) && double.IsFinite(c) && c != 0 && b.Node?.ScaledBy(c) is LazyNode nb) return Lazy(shape, nb);
+        if (b.TryGetConst(out c) && double.IsFinite(c) && c != 0 && a.Node?.ScaledBy(c) is LazyNode na) return Lazy(shape, na);
+        return null;
+    }
+
     /// <summary>The values of a constant tensor broadcast to <paramref name="shape"/>, as a buffer of that size.</summary>
     internal static Buf Expand(Tensor t, int[] shape)
     {
@@ -187,7 +197,7 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
         if (d.Values.TryGetConst(out double c))
             return c == 0 ? d : Pointwise.Lazy(x.Dims, new ScaledPartialNode<R>(x.Values, yv, c, p));
         bool negate = Peephole.IsNeg(d.Values, out Buf dv);
-        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, yv, dv, p, negate));
+        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, yv, dv, p, negate ? -1 : 1));
     }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
@@ -309,6 +319,7 @@ internal sealed class MulOp : BroadcastBinaryOp
         Buf a = Pointwise.Expand(x[0], s), b = Pointwise.Expand(x[1], s);
         if (a.TryGetConst(out double ca) && ca == 1) return new Tensor(s, b);
         if (b.TryGetConst(out double cb) && cb == 1) return new Tensor(s, a);
+        if (Pointwise.FoldFactor(a, b, s) is Tensor folded) return folded;
         return Pointwise.Lazy(s, new Map2Node<E.Mul>(a, b));
     }
 
@@ -343,6 +354,7 @@ internal sealed class MulZOp : BroadcastBinaryOp
         if ((a.TryGetConst(out double ca) && ca == 0) || (b.TryGetConst(out double cb) && cb == 0)) return new Tensor(s, Buf.Const(0, Shapes.Size(s)));
         if (a.TryGetConst(out ca) && ca == 1) return new Tensor(s, b);
         if (b.TryGetConst(out cb) && cb == 1) return new Tensor(s, a);
+        if (Pointwise.FoldFactor(a, b, s) is Tensor folded) return folded;
         return Pointwise.Lazy(s, new MulZNode(a, b));
     }
 
