@@ -451,6 +451,7 @@ internal static class Evaluator
     }
 
     /// <summary>Computes blocks of one chunk with its own scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Elementwise: a loop must not stay unoptimised
     private static void RunChunk(Pass pass, int chunk)
     {
         Inst[] plan = pass.Plan;
