@@ -11,6 +11,10 @@ internal sealed partial class Tape
     /// <summary>The tensor records of this tape; null while it has none.</summary>
     internal TensorTape? Tensors;
 
+    /// <summary>Set by <c>TensorAD.Grad</c>: a sum of an elementwise expression recorded here computes its
+    /// gradient in the same pass as its value (<see cref="FusedSumGradient"/>), read by the first-order sweep.</summary>
+    internal bool FuseSumGradients;
+
     /// <summary>Appends a tensor record (with a tensor output) and its node; returns the node.</summary>
     internal int RecordTensor(TensorRecord rec)
     {
@@ -99,6 +103,16 @@ internal sealed partial class Tape
                     double a = adj[i];
                     if (clearSwept) adj[i] = 0;
                     if (a == 0 || rec.InputRecs[0] < 0) continue;
+                    if (records[rec.InputRecs[0]].Fused is FusedSumGradient fused)
+                    {
+                        // The sum's gradient was computed with its value: add a·∇ at the region's leaves.
+                        for (int k = 0; k < fused.Leaves.Length; k++)
+                        {
+                            Tensor g = fused.Gradients[k];
+                            Accumulate(tadj, fused.Leaves[k], a == 1 ? g : Tensor.MulZ(g, Tensor.FromDouble(a)));
+                        }
+                        continue;
+                    }
                     Accumulate(tadj, rec.InputRecs[0], Tensor.Own([a], rec.Inputs[0].Dims));
                     break;
                 }

@@ -61,7 +61,7 @@ public static class TensorAD
 
     private static (Scalar Value, Tensor[] Gradients) GradCore(Func<Tensor[], Scalar> f, Tensor[] x, string owner)
     {
-        var tape = new Tape(owner);
+        var tape = new Tape(owner) { FuseSumGradients = true };
         try
         {
             var inputs = new Tensor[x.Length];

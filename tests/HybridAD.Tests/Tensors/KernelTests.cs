@@ -7,7 +7,7 @@ using E = HybridAD.Rules.Elementals;
 namespace HybridAD.Tests.Tensors;
 
 /// <summary>SIMD kernels equal the scalar reference (the rule evaluated per element) for every length 0..256:
-/// bit for bit where the kernel is lane-exact (+ − × ÷ √, partials), within a few ulps for transcendental
+/// bit for bit where the kernel is lane-exact (+ − × ÷ √, partials, chain products with a constant), within a few ulps for transcendental
 /// primals from TensorPrimitives. The blocked evaluator equals eager evaluation across block boundaries.</summary>
 public class KernelTests
 {
@@ -47,6 +47,22 @@ public class KernelTests
             Elementwise.UnaryPartial<R>(x, yRef, d, 1.5);
             Elementwise.UnaryPartialScalar<R>(x, yRef, dRef, 1.5);
             for (int i = 0; i < n; i++) Assert.Equal(BitConverter.DoubleToInt64Bits(dRef[i]), BitConverter.DoubleToInt64Bits(d[i]));
+            // A constant tangent/cotangent c: c·φ′ with the strong zero, bit for bit the chain kernel with d = c.
+            foreach (double c in new[] { 200.0, -2.0 })
+            {
+                var scaled = new double[n];
+                var chain = new double[n];
+                var cs = new double[n];
+                Array.Fill(cs, c);
+                Elementwise.UnaryPartialScaled<R>(x, yRef, scaled, 1.5, c);
+                Elementwise.UnaryChain<R>(x, yRef, cs, chain, 1.5);
+                for (int i = 0; i < n; i++)
+                {
+                    double expected = dRef[i] == 0 ? 0 : c * dRef[i];
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(scaled[i]));
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(chain[i]), BitConverter.DoubleToInt64Bits(scaled[i]));
+                }
+            }
         }
     }
 
@@ -242,5 +258,26 @@ public class KernelTests
         Buf c = Buf.Const(2.5, 1_000_000);
         Assert.Equal(2_500_000, Evaluator.Sum(c));
         Assert.False(c.IsStored);
+    }
+
+    [Fact]
+    public void ConstantFactors_FoldIntoChainProducts()
+    {
+        // The JVP of Σ 100·(x − 1)² carries 100 ⊙ (2(x − 1)·ẋ): the factor folds into the chain node.
+        Tensor x = Tensor.Vector(Sample(700, -2, 2, 11)), v = Tensor.Vector(Sample(700, -1, 1, 12));
+        var (_, dy) = TensorAD.Jvp(t => Tensor.Sum(100.0 * Tensor.Square(t - 1.0)), x, v);
+        double expected = 0;
+        double[] xs = x.ToArray(), vs = v.ToArray();
+        for (int i = 0; i < xs.Length; i++) expected += 200 * (xs[i] - 1) * vs[i];
+        TensorCheck.Close(expected, dy.Value, 1e-12, "jvp");
+        // On pending chain products (first-order derivatives) the fold replaces the product node.
+        Tensor d = Tensor.FromArray(vs);
+        var folded = HybridAD.Tensors.Lazy.Buf.Lazy(new ChainNode<E.Square>(x.Values, x.Values, d.Values, 0, 1), 700);
+        Tensor scaled = Tensor.MulZ(new Tensor(x.Dims, folded), Tensor.FromDouble(-3.0));
+        Assert.IsType<ChainNode<E.Square>>(scaled.Values.Node);
+        double[] got = scaled.ToArray();
+        for (int i = 0; i < xs.Length; i++) TensorCheck.Close(-3.0 * (vs[i] * 2 * xs[i]), got[i], 1e-15, $"[{i}]");
+        // A zero or non-finite factor is not folded (the strong product decides those).
+        Assert.IsType<MulZNode>(Tensor.MulZ(new Tensor(x.Dims, folded), Tensor.FromDouble(double.PositiveInfinity)).Values.Node);
     }
 }

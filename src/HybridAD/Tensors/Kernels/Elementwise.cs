@@ -14,6 +14,9 @@ namespace HybridAD.Tensors.Kernels;
 /// <c>Partial</c>: on whole SIMD registers when the rule is lane-exact (<see cref="VLane"/>), else per element on
 /// <see cref="R64"/>. No virtual call, allocation or LINQ per element.
 /// </summary>
+/// <remarks>The kernels are compiled fully optimised at once (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// under tiered compilation a loop kernel was seen to stay in its unoptimised or instrumented tier for a whole
+/// benchmark run (the rule's lane operations not inlined: 10× slower), depending on timing.</remarks>
 internal static class Elementwise
 {
     /// <summary>True when the rule's primal has a TensorPrimitives kernel (the SIMD path).</summary>
@@ -25,13 +28,14 @@ internal static class Elementwise
         typeof(R) == typeof(E.Sigmoid);
 
     /// <summary>y = φ(x; p) elementwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryPrimal<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
     {
         if (x.Length == 0) return;
         if (typeof(R) == typeof(E.Neg)) { TensorPrimitives.Negate(x, y); return; }
         if (typeof(R) == typeof(E.Recip)) { TensorPrimitives.Reciprocal(x, y); return; }
         if (typeof(R) == typeof(E.Sqrt)) { TensorPrimitives.Sqrt(x, y); return; }
-        if (typeof(R) == typeof(E.Square)) { TensorPrimitives.Multiply(x, x, y); return; }
+        if (typeof(R) == typeof(E.Square)) { Arithmetic<MulLanes>(x, x, y); return; }
         if (typeof(R) == typeof(E.Cube))
         {
             // y may alias x: compute x·x·x per register.
@@ -52,12 +56,14 @@ internal static class Elementwise
     }
 
     /// <summary>The scalar reference: the rule's own primal, per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryPrimalScalar<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
     {
         if (y.Length != x.Length) ThrowLength(x.Length, y.Length);
         for (int i = 0; i < x.Length; i++) y[i] = R.Primal(x[i], p);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CubeKernel(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = x.Length, i = 0;
@@ -82,6 +88,7 @@ internal static class Elementwise
     /// relative accuracy near 0): for |x| &lt; 0.625 the odd rational approximation x + x·z·P(z)/Q(z), z = x²
     /// (Cephes' coefficients), else sign(x)·(1 − 2/(e^{2|x|} + 1)).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TanhKernel(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = x.Length, i = 0;
@@ -114,6 +121,7 @@ internal static class Elementwise
     }
 
     /// <summary>d = ∂φ/∂x (x, y = φ(x); p) elementwise: the rule's partial on SIMD lanes when exact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryPartial<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, double p) where R : struct, IUnaryRule
     {
         int n = x.Length, i = 0;
@@ -132,10 +140,12 @@ internal static class Elementwise
             Unsafe.Add(ref dr, i) = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
     }
 
-    /// <summary>dst = d·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where d = 0): a tangent or cotangent
-    /// pushed through one rule in one pass.</summary>
+    /// <summary>dst = (s·d)·∂φ/∂x (x, y; p) elementwise with the strong zero (0 where s·d = 0 or ∂φ/∂x = 0): a
+    /// tangent or cotangent pushed through one rule in one pass (s = <paramref name="scale"/>: −1 for a negated d,
+    /// or a constant factor folded in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryChain<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> d, Span<double> dst, double p,
-        bool negate = false) where R : struct, IUnaryRule
+        double scale = 1) where R : struct, IUnaryRule
     {
         int n = x.Length, i = 0;
         if (y.Length != n || d.Length != n || dst.Length != n) ThrowLength(n, Math.Min(Math.Min(y.Length, d.Length), dst.Length));
@@ -143,7 +153,7 @@ internal static class Elementwise
         ref double yr = ref MemoryMarshal.GetReference(y);
         ref double dr = ref MemoryMarshal.GetReference(d);
         ref double or = ref MemoryMarshal.GetReference(dst);
-        double sign = negate ? -1 : 1;
+        double sign = scale;
         var signV = new Vector<double>(sign);
         if (UnaryLanes<R>.Exact)
             for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
@@ -166,25 +176,102 @@ internal static class Elementwise
         }
     }
 
+    /// <summary>dst = c·∂φ/∂x (x, y; p) elementwise, 0 where the partial is 0: <see cref="UnaryChain{R}"/> with a
+    /// constant d = c ≠ 0 (bit-identical to it: the same product c·φ′ and the same strong zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void UnaryPartialScaled<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> dst, double p, double scale)
+        where R : struct, IUnaryRule
+    {
+        int n = x.Length, i = 0;
+        if (y.Length != n || dst.Length != n) ThrowLength(n, Math.Min(y.Length, dst.Length));
+        ref double xr = ref MemoryMarshal.GetReference(x);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        ref double or = ref MemoryMarshal.GetReference(dst);
+        var scaleV = new Vector<double>(scale);
+        if (UnaryLanes<R>.Exact)
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var pv = R.Partial(new VLane(Vector.LoadUnsafe(ref xr, (nuint)i)), new VLane(Vector.LoadUnsafe(ref yr, (nuint)i)), p).V;
+                Vector.ConditionalSelect(Vector.Equals(pv, Vector<double>.Zero), Vector<double>.Zero, scaleV * pv).StoreUnsafe(ref or, (nuint)i);
+            }
+        for (; i < n; i++)
+        {
+            double pv = R.Partial<R64>(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), p).V;
+            Unsafe.Add(ref or, i) = pv == 0 ? 0 : scale * pv;
+        }
+    }
+
     /// <summary>The scalar reference for the partial.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryPartialScalar<R>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> d, double p) where R : struct, IUnaryRule
     {
         for (int i = 0; i < x.Length; i++) d[i] = R.Partial<R64>(x[i], y[i], p).V;
     }
 
     /// <summary>y = φ(a, b) elementwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BinaryPrimal<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) where R : struct, IBinaryRule
     {
-        if (typeof(R) == typeof(E.Add)) { TensorPrimitives.Add(a, b, y); return; }
-        if (typeof(R) == typeof(E.Sub)) { TensorPrimitives.Subtract(a, b, y); return; }
-        if (typeof(R) == typeof(E.Mul)) { TensorPrimitives.Multiply(a, b, y); return; }
+        if (typeof(R) == typeof(E.Add)) { Arithmetic<AddLanes>(a, b, y); return; }
+        if (typeof(R) == typeof(E.Sub)) { Arithmetic<SubLanes>(a, b, y); return; }
+        if (typeof(R) == typeof(E.Mul)) { Arithmetic<MulLanes>(a, b, y); return; }
         if (typeof(R) == typeof(E.Div)) { TensorPrimitives.Divide(a, b, y); return; }
         if (typeof(R) == typeof(E.Min)) { TensorPrimitives.Min(a, b, y); return; }
         if (typeof(R) == typeof(E.Max)) { TensorPrimitives.Max(a, b, y); return; }
         BinaryPrimalScalar<R>(a, b, y);
     }
 
+    /// <summary>One correctly rounded operation (+ − ×) on SIMD registers and on doubles: the same result either way.</summary>
+    private interface ILaneArithmetic
+    {
+        static abstract Vector<double> Apply(Vector<double> a, Vector<double> b);
+        static abstract double Apply(double a, double b);
+    }
+
+    private readonly struct AddLanes : ILaneArithmetic
+    {
+        public static Vector<double> Apply(Vector<double> a, Vector<double> b) => a + b;
+        public static double Apply(double a, double b) => a + b;
+    }
+
+    private readonly struct SubLanes : ILaneArithmetic
+    {
+        public static Vector<double> Apply(Vector<double> a, Vector<double> b) => a - b;
+        public static double Apply(double a, double b) => a - b;
+    }
+
+    private readonly struct MulLanes : ILaneArithmetic
+    {
+        public static Vector<double> Apply(Vector<double> a, Vector<double> b) => a * b;
+        public static double Apply(double a, double b) => a * b;
+    }
+
+    /// <summary>y = a ∘ b elementwise for an IEEE operation (bit-identical to the scalar loop); y may be a or b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Arithmetic<TOp>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) where TOp : struct, ILaneArithmetic
+    {
+        int n = a.Length, i = 0;
+        if (b.Length != n || y.Length != n) ThrowLength(n, Math.Min(b.Length, y.Length));
+        ref double ar = ref MemoryMarshal.GetReference(a);
+        ref double br = ref MemoryMarshal.GetReference(b);
+        ref double yr = ref MemoryMarshal.GetReference(y);
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= n - 2 * Vector<double>.Count; i += 2 * Vector<double>.Count)
+            {
+                var y0 = TOp.Apply(Vector.LoadUnsafe(ref ar, (nuint)i), Vector.LoadUnsafe(ref br, (nuint)i));
+                var y1 = TOp.Apply(Vector.LoadUnsafe(ref ar, (nuint)(i + Vector<double>.Count)), Vector.LoadUnsafe(ref br, (nuint)(i + Vector<double>.Count)));
+                y0.StoreUnsafe(ref yr, (nuint)i);
+                y1.StoreUnsafe(ref yr, (nuint)(i + Vector<double>.Count));
+            }
+            for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+                TOp.Apply(Vector.LoadUnsafe(ref ar, (nuint)i), Vector.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = TOp.Apply(Unsafe.Add(ref ar, i), Unsafe.Add(ref br, i));
+    }
+
     /// <summary>The scalar reference: the rule's own primal, per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BinaryPrimalScalar<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) where R : struct, IBinaryRule
     {
         if (a.Length != b.Length || y.Length != a.Length) ThrowLength(a.Length, Math.Min(b.Length, y.Length));
@@ -192,6 +279,7 @@ internal static class Elementwise
     }
 
     /// <summary>d = ∂φ/∂a (which = 0) or ∂φ/∂b (which = 1) at (a, b, y = φ(a, b)) elementwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BinaryPartial<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, Span<double> d, int which)
         where R : struct, IBinaryRule
     {
@@ -216,6 +304,7 @@ internal static class Elementwise
     }
 
     /// <summary>The scalar reference for a binary partial.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BinaryPartialScalar<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> y, Span<double> d, int which)
         where R : struct, IBinaryRule
     {
@@ -229,6 +318,7 @@ internal static class Elementwise
     /// <summary>The chain-rule product with a strong zero: d = 0 where a = 0 or b = 0 (so 0·∞ and 0·NaN are 0),
     /// else a·b. Derivatives are propagated with it, so a zero tangent or cotangent is a symbolic zero per
     /// element, exactly as the scalar core skips zero adjoints.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MulStrongZero(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> d)
     {
         int n = a.Length, i = 0;
@@ -252,6 +342,7 @@ internal static class Elementwise
     }
 
     /// <summary>d = cond ≠ 0 ? a : b elementwise (the value not selected is never combined arithmetically).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Select(ReadOnlySpan<double> cond, ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> d)
     {
         int n = cond.Length, i = 0;
@@ -270,6 +361,7 @@ internal static class Elementwise
     }
 
     /// <summary>Elementwise comparison to a 0/1 mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Compare(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> d, CompareKind kind)
     {
         int n = a.Length;

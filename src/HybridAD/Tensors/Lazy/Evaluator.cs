@@ -45,35 +45,48 @@ internal static class Evaluator
     internal static void StoreAll(ReadOnlySpan<Buf> bufs)
     {
         if (bufs.Length == 1 && TryStoreDirect(bufs[0])) return;
+        SumAndStore(null, bufs);
+    }
+
+    /// <summary>Σ of <paramref name="sum"/>'s elements (when not null) and the stored values of
+    /// <paramref name="bufs"/>, in as few passes as possible: a buffer and the buffers derived from it (a loss and
+    /// its gradient) share one pass, so what they have in common is computed once per block. Returns the sum
+    /// (0 when <paramref name="sum"/> is null).</summary>
+    internal static double SumAndStore(Buf? sum, ReadOnlySpan<Buf> bufs)
+    {
         var roots = new List<Root>();
+        if (sum is not null) roots.Add(new Root(sum, null));
         var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
         {
             if (b.IsStored || published.Exists(p => ReferenceEquals(p.Buf, b))) continue;
-            var terms = ShiftedTerms(b);
-            double[] target;
-            if (terms is not null)
-            {
-                // The term with the smallest shift writes, the others add after it (in the same block); the
-                // pass zeroes the few positions that term does not write.
-                target = GC.AllocateUninitializedArray<double>(b.Length);
-                int lead = 0;
-                for (int k = 1; k < terms.Count; k++)
-                    if (terms[k].Shift < terms[lead].Shift) lead = k;
-                roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
-                for (int k = 0; k < terms.Count; k++)
-                    if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
-            }
-            else
-            {
-                target = GC.AllocateUninitializedArray<double>(b.Length);
-                roots.Add(new Root(b, target));
-            }
+            var target = GC.AllocateUninitializedArray<double>(b.Length);
+            AddStoreRoots(roots, b, target);
             published.Add((b, target));
         }
-        if (roots.Count == 0) return;
+        if (roots.Count == 0) return 0;
         RunGrouped(roots);
         foreach (var (b, t) in published) b.Publish(t);
+        return sum is null ? 0 : roots[0].Sum;
+    }
+
+    /// <summary>The roots that compute <paramref name="b"/> into <paramref name="target"/>: itself, or — for a
+    /// sum of shifted terms — each term added at its shift (the term with the smallest shift writes, the others
+    /// add after it in the same block; the pass zeroes the few positions that term does not write).</summary>
+    private static void AddStoreRoots(List<Root> roots, Buf b, double[] target)
+    {
+        var terms = ShiftedTerms(b);
+        if (terms is null)
+        {
+            roots.Add(new Root(b, target));
+            return;
+        }
+        int lead = 0;
+        for (int k = 1; k < terms.Count; k++)
+            if (terms[k].Shift < terms[lead].Shift) lead = k;
+        roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
+        for (int k = 0; k < terms.Count; k++)
+            if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
     }
 
     /// <summary>One pending node whose inputs are all stored and read in place (no shift): computed with one
@@ -115,17 +128,7 @@ internal static class Evaluator
             return;
         }
         var roots = new List<Root>();
-        var terms = ShiftedTerms(buf);
-        if (terms is not null)
-        {
-            int lead = 0;
-            for (int k = 1; k < terms.Count; k++)
-                if (terms[k].Shift < terms[lead].Shift) lead = k;
-            roots.Add(new Root(terms[lead].Child, target, accumulate: true, shift: terms[lead].Shift, lead: true));
-            for (int k = 0; k < terms.Count; k++)
-                if (k != lead) roots.Add(new Root(terms[k].Child, target, accumulate: true, shift: terms[k].Shift));
-        }
-        else roots.Add(new Root(buf, target));
+        AddStoreRoots(roots, buf, target);
         RunGrouped(roots);
     }
 
@@ -191,17 +194,35 @@ internal static class Evaluator
         return (roots[0].Sum, roots[1].Sum);
     }
 
+    /// <summary>Runs the roots in one pass per distinct length; sums are written back into
+    /// <paramref name="roots"/>.</summary>
     private static void RunGrouped(List<Root> roots)
     {
         var lengths = new List<int>();
         foreach (Root r in roots)
             if (!lengths.Contains(r.Buf.Length)) lengths.Add(r.Buf.Length);
+        if (lengths.Count == 1)
+        {
+            Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(roots));
+            return;
+        }
         foreach (int len in lengths)
         {
             var group = new List<Root>();
-            foreach (Root r in roots)
-                if (r.Buf.Length == len) group.Add(r);
+            var at = new List<int>();
+            for (int i = 0; i < roots.Count; i++)
+                if (roots[i].Buf.Length == len)
+                {
+                    group.Add(roots[i]);
+                    at.Add(i);
+                }
             Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group));
+            for (int k = 0; k < at.Count; k++)
+            {
+                Root r = roots[at[k]];
+                r.Sum = group[k].Sum;
+                roots[at[k]] = r;
+            }
         }
     }
 
@@ -315,7 +336,11 @@ internal static class Evaluator
         for (int r = 0; r < roots.Length; r++)
         {
             plan[rootInst[r]].LastUse = int.MaxValue;
-            if (roots[r].Target is not null && !roots[r].Accumulate && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
+            // A stored root, or the lead term of an accumulated one (which writes rather than adds), computes
+            // straight into its target: no copy from scratch (the lead only where its shifted block lies in its
+            // chunk's own range; elsewhere it keeps a scratch block).
+            if (roots[r].Target is not null && (!roots[r].Accumulate || (roots[r].Lead && OnlyRootOf(rootInst, r)))
+                && plan[rootInst[r]].Kind == Kind.Node && plan[rootInst[r]].Target < 0)
                 plan[rootInst[r]].Target = r;
         }
         // Scratch slots, reused after their last reader.
@@ -324,7 +349,7 @@ internal static class Evaluator
         for (int i = 0; i < count; i++)
         {
             ref Inst it = ref plan[i];
-            if (it.Kind != Kind.Const && it.Target < 0) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
+            if (it.Kind != Kind.Const && (it.Target < 0 || roots[it.Target].Accumulate)) it.Scratch = free.Count > 0 ? free.Pop() : slots++;
             ReleaseInputs(plan, i, free);
         }
 
@@ -426,6 +451,7 @@ internal static class Evaluator
     }
 
     /// <summary>Computes blocks of one chunk with its own scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Elementwise: a loop must not stay unoptimised
     private static void RunChunk(Pass pass, int chunk)
     {
         Inst[] plan = pass.Plan;
@@ -478,12 +504,9 @@ internal static class Evaluator
                         default:
                         {
                             double[] arr;
-                            int off;
-                            if (it.Target >= 0)
-                            {
-                                arr = roots[it.Target].Target!;
-                                off = i0;
-                            }
+                            int off = 0;
+                            bool direct = it.Target >= 0 && WritesTarget(roots[it.Target], i0, n, cLo, cHi, out off);
+                            if (direct) arr = roots[it.Target].Target!;
                             else
                             {
                                 arr = scratch;
@@ -493,7 +516,7 @@ internal static class Evaluator
                             if (sHi <= pos || sLo >= pos + n)
                             {
                                 // Known zero here: nothing to compute.
-                                if (it.Target >= 0) arr.AsSpan(off, n).Clear();
+                                if (direct) arr.AsSpan(off, n).Clear();
                                 else
                                 {
                                     arr = pass.Zeros;
@@ -527,8 +550,9 @@ internal static class Evaluator
                     int ri = pass.RootInst[r];
                     ReadOnlySpan<double> v = segArr[ri].AsSpan(segOff[ri], n);
                     if (roots[r].Target is null) sums![r] += TensorPrimitives.Sum(v);
+                    else if (plan[ri].Target == r && WritesTarget(roots[r], i0, n, cLo, cHi, out _)) continue; // written in place
                     else if (roots[r].Accumulate) Accumulate(pass, chunk, roots[r], v, i0, cLo, cHi);
-                    else if (plan[ri].Target != r) v.CopyTo(roots[r].Target.AsSpan(i0, n));
+                    else v.CopyTo(roots[r].Target.AsSpan(i0, n));
                 }
             }
         }
@@ -539,6 +563,30 @@ internal static class Evaluator
             ArrayPool<int>.Shared.Return(segOff);
         }
         pass.ChunkSums[chunk] = sums;
+    }
+
+    /// <summary>True when no other root reads root <paramref name="r"/>'s instance (a value written in place into
+    /// an accumulated target is changed by the adds that follow, so it must have no other reader then).</summary>
+    private static bool OnlyRootOf(int[] rootInst, int r)
+    {
+        for (int k = 0; k < rootInst.Length; k++)
+            if (k != r && rootInst[k] == rootInst[r]) return false;
+        return true;
+    }
+
+    /// <summary>True (with the offset in the target) when the root's instance may compute the block at
+    /// <paramref name="i0"/> straight into the target: always for a stored root; for the lead term of an
+    /// accumulated root, when the shifted block lies inside this chunk's own range (what <see cref="Accumulate"/>
+    /// would copy there now, rather than defer).</summary>
+    private static bool WritesTarget(in Root root, int i0, int n, int cLo, int cHi, out int offset)
+    {
+        if (!root.Accumulate)
+        {
+            offset = i0;
+            return true;
+        }
+        offset = i0 - root.Shift;
+        return root.Lead && offset >= cLo && offset + n <= cHi && offset >= 0 && offset + n <= root.Target!.Length;
     }
 
     /// <summary>target[i − shift] += v for the block at i0 (= for the lead term). Positions inside this chunk's

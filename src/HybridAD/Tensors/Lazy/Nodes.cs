@@ -23,6 +23,10 @@ internal abstract class LazyNode(params Buf[] inputs)
     /// <summary>A short name for diagnostics.</summary>
     internal abstract string Name { get; }
 
+    /// <summary>This node's value times a finite constant c ≠ 0 as one node of the same cost (a chain-rule
+    /// product folds its factor in), or null when the node cannot absorb a factor.</summary>
+    internal virtual LazyNode? ScaledBy(double c) => null;
+
     /// <summary>Positions [lo, hi) outside of which the output is known to be exactly zero (conservative: the
     /// whole range unless the node says otherwise).</summary>
     internal virtual (int Lo, int Hi) Support(int length) => (0, length);
@@ -69,13 +73,26 @@ internal sealed class PartialNode<R>(Buf x, Buf y, double p) : LazyNode(x, y) wh
         Elementwise.UnaryPartial<R>(a, b, dst, p);
 }
 
-/// <summary>The chain rule for one unary rule in one kernel: ±d·φ′(x, y) with the strong zero (0 where d = 0).</summary>
-internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p, bool negate) : LazyNode(x, y, d) where R : struct, IUnaryRule
+/// <summary>The chain rule for one unary rule in one kernel: (s·d)·φ′(x, y) with the strong zero (0 where d = 0),
+/// s = <paramref name="scale"/> (−1 for a negated d, or a constant factor folded in).</summary>
+internal sealed class ChainNode<R>(Buf x, Buf y, Buf d, double p, double scale) : LazyNode(x, y, d) where R : struct, IUnaryRule
 {
-    internal override string Name => negate ? "-chain_" + R.Name : "chain_" + R.Name;
+    internal override string Name => scale == 1 ? "chain_" + R.Name : scale == -1 ? "-chain_" + R.Name : "scaled_chain_" + R.Name;
     internal override (int Lo, int Hi) Support(int length) => Inputs[2].Support;
+    internal override LazyNode? ScaledBy(double c) => new ChainNode<R>(Inputs[0], Inputs[1], Inputs[2], p, scale * c);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
-        Elementwise.UnaryChain<R>(a, b, c, dst, p, negate);
+        Elementwise.UnaryChain<R>(a, b, c, dst, p, scale);
+}
+
+/// <summary>The chain rule for one unary rule with a constant tangent or cotangent c ≠ 0 (a sum's adjoint, a
+/// tangent of ones): c·φ′(x, y), 0 where φ′ = 0 — the <see cref="ChainNode{R}"/> result, without reading a
+/// constant block.</summary>
+internal sealed class ScaledPartialNode<R>(Buf x, Buf y, double scale, double p) : LazyNode(x, y) where R : struct, IUnaryRule
+{
+    internal override string Name => "scaled_d" + R.Name;
+    internal override LazyNode? ScaledBy(double c) => new ScaledPartialNode<R>(Inputs[0], Inputs[1], scale * c, p);
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        Elementwise.UnaryPartialScaled<R>(a, b, dst, p, scale);
 }
 
 /// <summary>Peephole views of pending nodes (used to fold negations into their consumers).</summary>

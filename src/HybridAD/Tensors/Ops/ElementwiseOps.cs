@@ -89,6 +89,16 @@ internal static class Pointwise
     /// <summary>A constant tensor from a pending node.</summary>
     internal static Tensor Lazy(int[] dims, LazyNode node) => new(dims, Buf.Lazy(node, Shapes.Size(dims)));
 
+    /// <summary>a·b as one pending node when one factor is a finite constant c ≠ 0 and the other a pending node
+    /// that absorbs it (<see cref="LazyNode.ScaledBy"/>: a chain-rule product); else null. For c finite and
+    /// nonzero the strong product and the plain one agree, so this serves both.</summary>
+    internal static Tensor? FoldFactor(Buf a, Buf b, int[] shape)
+    {
+        if (a.TryGetConst(out double c) && double.IsFinite(c) && c != 0 && b.Node?.ScaledBy(c) is LazyNode nb) return Lazy(shape, nb);
+        if (b.TryGetConst(out c) && double.IsFinite(c) && c != 0 && a.Node?.ScaledBy(c) is LazyNode na) return Lazy(shape, na);
+        return null;
+    }
+
     /// <summary>The values of a constant tensor broadcast to <paramref name="shape"/>, as a buffer of that size.</summary>
     internal static Buf Expand(Tensor t, int[] shape)
     {
@@ -183,9 +193,11 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     private Tensor? Chain(Tensor x, Tensor y, Tensor d)
     {
         if (x.Key != 0 || y.Key != 0 || d.Key != 0 || !Shapes.Equal(d.Dims, x.Dims)) return null;
-        if (d.Values.TryGetConst(out double c) && c == 0) return d;
+        Buf yv = PartialUsesY<R>.Value ? y.Values : x.Values;
+        if (d.Values.TryGetConst(out double c))
+            return c == 0 ? d : Pointwise.Lazy(x.Dims, new ScaledPartialNode<R>(x.Values, yv, c, p));
         bool negate = Peephole.IsNeg(d.Values, out Buf dv);
-        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, PartialUsesY<R>.Value ? y.Values : x.Values, dv, p, negate));
+        return Pointwise.Lazy(x.Dims, new ChainNode<R>(x.Values, yv, dv, p, negate ? -1 : 1));
     }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y)
@@ -213,11 +225,15 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     }
 
     internal override OpCost Cost(Tensor[] x, Tensor y) => OpCost.Elementwise(y.Length, Pointwise.FlopsOf(R.Name));
+
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => true;
 }
 
 /// <summary>Base of broadcasting binary operations: output shape = broadcast of the inputs' shapes.</summary>
 internal abstract class BroadcastBinaryOp : TensorOp
 {
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => DifferentiatedInputsHaveOutputShape(x, y, inputRecs);
+
     /// <summary>The contribution of cotangent g (output shape, maybe batched) to input i: summed over the axes
     /// input i was broadcast along.</summary>
     internal static Tensor Unbroadcast(Tensor g, Tensor input, Tensor y) =>
@@ -303,6 +319,7 @@ internal sealed class MulOp : BroadcastBinaryOp
         Buf a = Pointwise.Expand(x[0], s), b = Pointwise.Expand(x[1], s);
         if (a.TryGetConst(out double ca) && ca == 1) return new Tensor(s, b);
         if (b.TryGetConst(out double cb) && cb == 1) return new Tensor(s, a);
+        if (Pointwise.FoldFactor(a, b, s) is Tensor folded) return folded;
         return Pointwise.Lazy(s, new Map2Node<E.Mul>(a, b));
     }
 
@@ -337,6 +354,7 @@ internal sealed class MulZOp : BroadcastBinaryOp
         if ((a.TryGetConst(out double ca) && ca == 0) || (b.TryGetConst(out double cb) && cb == 0)) return new Tensor(s, Buf.Const(0, Shapes.Size(s)));
         if (a.TryGetConst(out ca) && ca == 1) return new Tensor(s, b);
         if (b.TryGetConst(out cb) && cb == 1) return new Tensor(s, a);
+        if (Pointwise.FoldFactor(a, b, s) is Tensor folded) return folded;
         return Pointwise.Lazy(s, new MulZNode(a, b));
     }
 
@@ -398,6 +416,9 @@ internal sealed class BinaryRuleOp<R> : BroadcastBinaryOp where R : struct, IBin
 internal sealed class WhereOp(Tensor mask) : TensorOp
 {
     internal override string Name => "where";
+
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) =>
+        Shapes.Equal(mask.Dims, y.Dims) && DifferentiatedInputsHaveOutputShape(x, y, inputRecs);
 
     private int[] OutShape(Tensor a, Tensor b) =>
         Shapes.Broadcast(Shapes.Broadcast(mask.Dims, a.Dims, "Tensor.Where"), b.Dims, "Tensor.Where");

@@ -148,6 +148,9 @@ internal sealed class SliceOp(int axis, int start, int length) : TensorOp
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y) => Tensor.SliceCore(dx[0]!, axis, start, length);
 
+    /// <summary>A slice of contiguous rows (one outer block) pads back as a pending shift.</summary>
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => Shapes.Split(x[0].Dims, axis).Outer == 1;
+
     internal override void Vjp(Tensor[] x, Tensor y, Tensor dy, Tensor?[] dx, bool[] need) =>
         dx[0] = Apply(new PadOp(axis, start, x[0].Dims[axis]), dy);
 
@@ -172,6 +175,8 @@ internal sealed class PadOp(int axis, int start, int full) : TensorOp
     }
 
     internal override Tensor? Jvp(Tensor[] x, Tensor?[] dx, Tensor y) => Apply(new PadOp(axis, start, full), dx[0]!);
+
+    internal override bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => Shapes.Split(x[0].Dims, axis).Outer == 1;
 
     internal override void Vjp(Tensor[] x, Tensor y, Tensor dy, Tensor?[] dx, bool[] need) =>
         dx[0] = Tensor.SliceCore(dy, axis, start, x[0].Dims[axis]);

@@ -50,6 +50,20 @@ internal abstract class TensorOp
         return false;
     }
 
+    /// <summary>True when <see cref="Vjp"/> at these primals only builds pending elementwise expressions (no
+    /// reduction, no stored result), so it can be evaluated in the same pass as the primal: see
+    /// <see cref="FusedSumGradient"/>. Default false.</summary>
+    internal virtual bool HasPendingVjp(Tensor[] x, Tensor y, int[] inputRecs) => false;
+
+    /// <summary>True when every input that needs a cotangent (<paramref name="inputRecs"/>[i] ≥ 0) has the
+    /// output's shape: an elementwise VJP then needs no reduction over broadcast axes.</summary>
+    internal static bool DifferentiatedInputsHaveOutputShape(Tensor[] x, Tensor y, int[] inputRecs)
+    {
+        for (int i = 0; i < x.Length; i++)
+            if (inputRecs[i] >= 0 && !Shapes.Equal(x[i].Dims, y.Dims)) return false;
+        return true;
+    }
+
     /// <summary>Estimated cost (default: one flop per output element).</summary>
     internal virtual OpCost Cost(Tensor[] x, Tensor y) => OpCost.Elementwise(y.Length, 1, x.Length);
 
@@ -81,10 +95,15 @@ internal abstract class TensorOp
         if (level.IsTape)
         {
             var tape = (Tape)level;
-            Tensor y = Apply(op, lower);
             var recs = new int[x.Length];
             for (int i = 0; i < x.Length; i++) recs[i] = x[i].Key == top ? tape.TensorRecordOf(x[i].Slot) : -1;
-            var rec = new TensorRecord(RecordKind.Op, op, lower, recs, y, 0);
+            Tensor y;
+            FusedSumGradient? fused = null;
+            if (op is SumAllOp && tape.FuseSumGradients && recs[0] >= 0
+                && FusedSumGradient.TryCompute(tape, recs[0], lower[0], out double sum, out fused))
+                y = Tensor.Own([sum], Shapes.ScalarShape);
+            else y = Apply(op, lower);
+            var rec = new TensorRecord(RecordKind.Op, op, lower, recs, y, 0) { Fused = fused };
             int node = tape.RecordTensor(rec);
             return new Tensor(top, y, null, node);
         }
@@ -182,6 +201,8 @@ internal sealed class TensorRecord(RecordKind kind, TensorOp? op, Tensor[] input
     internal readonly int ScalarSlot = scalarSlot;
     /// <summary>The tape node.</summary>
     internal int Node;
+    /// <summary>A sum's gradient computed with its primal (see <see cref="FusedSumGradient"/>); null otherwise.</summary>
+    internal FusedSumGradient? Fused;
 
     /// <summary>The operation's name (traces, cost reports).</summary>
     internal string Name => Kind switch
