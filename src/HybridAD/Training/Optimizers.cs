@@ -143,6 +143,9 @@ public abstract record Optimizer
     /// <summary>The update rule, on validated inputs; <paramref name="t"/> is the new step number (1 for the first step).</summary>
     private protected abstract void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g);
 
+    /// <summary>Elements per block of an update that makes several passes (a few KB: the block stays in L1).</summary>
+    private protected const int UpdateBlock = 1024;
+
     private protected static double CheckLearningRate(double value) =>
         double.IsFinite(value) && value > 0
             ? value
@@ -224,10 +227,16 @@ public sealed record Momentum : Optimizer
 
     private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
     {
-        var delta = slots[0].AsSpan();
-        TensorPrimitives.Multiply(delta, Alpha, delta);                 // α·ΔW(t−1)
-        TensorPrimitives.MultiplyAdd(g, -LearningRate, delta, delta);   // −η·∇ + α·ΔW(t−1)
-        TensorPrimitives.Add(theta, delta, theta);                      // W + ΔW(t)
+        // Block by block, so the three passes run over data in L1 (the same arithmetic per element).
+        Span<double> velocity = slots[0];
+        for (int start = 0; start < theta.Length; start += UpdateBlock)
+        {
+            int n = Math.Min(UpdateBlock, theta.Length - start);
+            Span<double> delta = velocity.Slice(start, n), th = theta.Slice(start, n);
+            TensorPrimitives.Multiply(delta, Alpha, delta);                               // α·ΔW(t−1)
+            TensorPrimitives.MultiplyAdd(g.Slice(start, n), -LearningRate, delta, delta); // −η·∇ + α·ΔW(t−1)
+            TensorPrimitives.Add(th, delta, th);                                          // W + ΔW(t)
+        }
     }
 
     internal static double CheckMomentum(double value) =>
