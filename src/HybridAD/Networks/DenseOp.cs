@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using HybridAD.Core;
 using HybridAD.Kernels;
 using HybridAD.Tensors.Ops;
@@ -74,7 +75,7 @@ internal sealed class DenseOp : TensorOp
             switch (_activation)
             {
                 case Activation.Relu:
-                    for (int j = 0; j < row.Length; j++) row[j] = Rules.Elementals.Relu.Primal(row[j], 0);
+                    TensorPrimitives.Max(row, 0.0, row); // max(z, 0), NaN stays NaN (the ReLU rule's primal)
                     break;
                 case Activation.Tanh:
                     TensorPrimitives.Tanh(row, row);
@@ -131,19 +132,7 @@ internal sealed class DenseOp : TensorOp
         if (_activation != Activation.Identity)
         {
             double[] t = StepArena.TakeForSweep(gv.Length);
-            ReadOnlySpan<double> yv = y.Values.Span;
-            switch (_activation)
-            {
-                case Activation.Relu:
-                    for (int i = 0; i < t.Length; i++) t[i] = yv[i] > 0 ? gv[i] : 0.0;
-                    break;
-                case Activation.Tanh:
-                    for (int i = 0; i < t.Length; i++) t[i] = gv[i] * (1 - yv[i] * yv[i]);
-                    break;
-                default:
-                    for (int i = 0; i < t.Length; i++) t[i] = gv[i] * (yv[i] * (1 - yv[i]));
-                    break;
-            }
+            SlopeTimes(_activation, y.Values.Span, gv, t);
             gz = t;
         }
         if (need[0])
@@ -165,6 +154,36 @@ internal sealed class DenseOp : TensorOp
             for (int i = 0; i < n; i++) TensorPrimitives.Add(r, gz.Slice(i * outputs, outputs), r);
             dx[2] = Tensor.Own(r, x[2].Dims);
         }
+    }
+
+    /// <summary>t = σ′(y) ⊙ g elementwise, σ′ written from the output y (vectorized; the same value per element as
+    /// <see cref="Slope"/> times g).</summary>
+    private static void SlopeTimes(Activation a, ReadOnlySpan<double> y, ReadOnlySpan<double> g, Span<double> t)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256.Create(1.0);
+            for (; i + 4 <= t.Length; i += 4)
+            {
+                var yv = Vector256.Create(y.Slice(i, 4));
+                var gv = Vector256.Create(g.Slice(i, 4));
+                Vector256<double> r = a switch
+                {
+                    Activation.Relu => Vector256.ConditionalSelect(Vector256.GreaterThan(yv, Vector256<double>.Zero), gv, Vector256<double>.Zero),
+                    Activation.Tanh => gv * (one - yv * yv),
+                    _ => gv * (yv * (one - yv)),
+                };
+                r.CopyTo(t.Slice(i, 4));
+            }
+        }
+        for (; i < t.Length; i++)
+            t[i] = a switch
+            {
+                Activation.Relu => y[i] > 0 ? g[i] : 0.0,
+                Activation.Tanh => g[i] * (1 - y[i] * y[i]),
+                _ => g[i] * (y[i] * (1 - y[i])),
+            };
     }
 
     /// <summary>The VJP by the composed operations: G_z = Ḡ ⊙ σ′(Y), then the matmul's VJP and a column sum.</summary>

@@ -132,7 +132,36 @@ public abstract record Optimizer
                 $"{Name}: the gradient has length {gradient.Length}; expected {n}, the parameter count.", nameof(gradient));
         CheckFinite(gradient);
         buffers.Step++;
-        Apply(parameters, buffers.Slots, buffers.Step, gradient);
+        Apply(parameters, buffers.Slots, 0, buffers.Step, gradient);
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> with the gradient given in parts: part i holds the gradient of θ[offsets[i] ..
+    /// offsets[i] + parts[i].Length) (the parts tile θ in order). The same values as one update on the concatenated
+    /// gradient, without concatenating it (the training step reads each parameter tensor's gradient in place).
+    /// </summary>
+    internal void UpdateParts(Span<double> parameters, OptimizerBuffers buffers, ReadOnlySpan<Tensor> parts, ReadOnlySpan<int> offsets)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        if (buffers.Optimizer != Name)
+            throw new ArgumentException(
+                $"{Name}: the optimizer state belongs to '{buffers.Optimizer}'; expected a '{Name}' state (from {GetType().Name}.Init).",
+                nameof(buffers));
+        int n = buffers.ParameterCount, covered = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (offsets[i] != covered)
+                throw new ArgumentException($"{Name}: gradient part {i} starts at {offsets[i]}; expected {covered}.", nameof(offsets));
+            covered += parts[i].Length;
+        }
+        if (parameters.Length != n || covered != n)
+            throw new ArgumentException(
+                $"{Name}: {parameters.Length} parameters and {covered} gradient entries; the optimizer state was created for {n}.",
+                nameof(parameters));
+        for (int i = 0; i < parts.Length; i++) CheckFinite(parts[i].Values.Span, offsets[i]);
+        buffers.Step++;
+        for (int i = 0; i < parts.Length; i++)
+            Apply(parameters.Slice(offsets[i], parts[i].Length), buffers.Slots, offsets[i], buffers.Step, parts[i].Values.Span);
     }
 
     /// <summary>"momentum(learning_rate=0.05, alpha=0.9)": the name and hyper-parameters (invariant culture,
@@ -140,8 +169,10 @@ public abstract record Optimizer
     public sealed override string ToString() =>
         $"{Name}({string.Join(", ", HyperParameters.Select(h => h.Key + "=" + h.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))})";
 
-    /// <summary>The update rule, on validated inputs; <paramref name="t"/> is the new step number (1 for the first step).</summary>
-    private protected abstract void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g);
+    /// <summary>The update rule, on validated inputs, for the parameters θ[offset .. offset + theta.Length) (the slots
+    /// are read from the same offset); <paramref name="t"/> is the new step number (1 for the first step). Element-wise:
+    /// updating in parts gives the same values as one update.</summary>
+    private protected abstract void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g);
 
     /// <summary>Elements per block of an update that makes several passes (a few KB: the block stays in L1).</summary>
     private protected const int UpdateBlock = 1024;
@@ -151,7 +182,7 @@ public abstract record Optimizer
             ? value
             : throw new ArgumentOutOfRangeException("learningRate", value, "Expected a finite learning rate η > 0.");
 
-    private static void CheckFinite(ReadOnlySpan<double> g)
+    private static void CheckFinite(ReadOnlySpan<double> g, int offset = 0)
     {
         // One SIMD pass in the common case; locate the culprit only when something is off.
         if (double.IsFinite(TensorPrimitives.Sum(g))) return;
@@ -159,7 +190,7 @@ public abstract record Optimizer
         {
             if (!double.IsFinite(g[i]))
                 throw new ArgumentException(
-                    $"The gradient entry {i} is {g[i]}; expected finite values (the loss may be diverging: try a " +
+                    $"The gradient entry {offset + i} is {g[i]}; expected finite values (the loss may be diverging: try a " +
                     "smaller learning rate).", "gradient");
         }
         // All entries finite, the sum merely overflowed: fine.
@@ -187,7 +218,7 @@ public sealed record Sgd : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => [];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g) =>
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g) =>
         TensorPrimitives.MultiplyAdd(g, -LearningRate, theta, theta);
 }
 
@@ -225,10 +256,10 @@ public sealed record Momentum : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => ["velocity"];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
         // Block by block, so the three passes run over data in L1 (the same arithmetic per element).
-        Span<double> velocity = slots[0];
+        Span<double> velocity = slots[0].AsSpan(offset, theta.Length);
         for (int start = 0; start < theta.Length; start += UpdateBlock)
         {
             int n = Math.Min(UpdateBlock, theta.Length - start);
@@ -275,9 +306,9 @@ public sealed record Nesterov : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => ["velocity"];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
-        var delta = slots[0].AsSpan();
+        var delta = slots[0].AsSpan(offset, theta.Length);
         TensorPrimitives.Multiply(delta, Alpha, delta);                 // α·ΔW(t−1)
         TensorPrimitives.MultiplyAdd(g, -LearningRate, delta, delta);   // ΔW(t) = −η·∇ + α·ΔW(t−1)
         TensorPrimitives.MultiplyAdd(delta, Alpha, theta, theta);       // W + α·ΔW(t)
@@ -329,9 +360,9 @@ public sealed record Adam : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => ["m", "v"];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
-        Span<double> m = slots[0], v = slots[1];
+        Span<double> m = slots[0].AsSpan(offset, theta.Length), v = slots[1].AsSpan(offset, theta.Length);
         double b1 = Beta1, b2 = Beta2, c1 = 1 - b1, c2 = 1 - b2;
         double stepSize = LearningRate / (1 - Math.Pow(b1, t));   // η / (1 − β₁ᵗ)
         double vScale = 1 / (1 - Math.Pow(b2, t));                // 1 / (1 − β₂ᵗ)

@@ -342,8 +342,8 @@ public static class Trainer
 
     /// <summary>
     /// The in-place step loop of an epoch: the flat parameters θ and the optimizer buffers, updated by one step per
-    /// batch — the objective's gradient by one reverse sweep over parameter tensors holding θ's values, the gradients
-    /// copied into one flat vector, the optimizer's in-place update. (Also the synthetic benchmark's step.)
+    /// batch — the objective's gradient by one reverse sweep over parameter tensors holding θ's values, then the
+    /// optimizer's in-place update reading each parameter's gradient where the sweep left it. (Also the synthetic benchmark's step.)
     /// </summary>
     /// <remarks>
     /// <para>The parameter tensors of a step are views of θ (no copy): for the MNIST-size network that saves 2 MB of
@@ -417,8 +417,17 @@ public static class Trainer
             try
             {
                 var (loss, grads) = TensorAD.ValueAndGrad(_objective, _tensors);
-                for (int i = 0; i < grads.Length; i++) grads[i].CopyTo(_grad.AsSpan(_offsets[i], _sizes[i]));
                 value = loss.Value;
+                // The update reads each gradient in place (before the arena takes its arrays back) — unless a gradient
+                // is θ's own array (∂/∂W Σ W⊙V = V): then θ must not change under it, so it is copied first.
+                bool aliased = false;
+                foreach (Tensor g in grads) aliased |= ReferenceEquals(g.Values.Data, Theta);
+                if (aliased)
+                {
+                    for (int i = 0; i < grads.Length; i++) grads[i].CopyTo(_grad.AsSpan(_offsets[i], _sizes[i]));
+                    _options.Optimizer.Update(Theta, Buffers, _grad);
+                }
+                else _options.Optimizer.UpdateParts(Theta, Buffers, grads, _offsets);
             }
             finally
             {
@@ -426,7 +435,6 @@ public static class Trainer
                 Array.Clear(_tensors);
                 (_x, _c) = (null!, null!);
             }
-            _options.Optimizer.Update(Theta, Buffers, _grad);
             return value;
         }
     }
