@@ -174,9 +174,6 @@ public abstract record Optimizer
     /// updating in parts gives the same values as one update.</summary>
     private protected abstract void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g);
 
-    /// <summary>Elements per block of an update that makes several passes (a few KB: the block stays in L1).</summary>
-    private protected const int UpdateBlock = 1024;
-
     private protected static double CheckLearningRate(double value) =>
         double.IsFinite(value) && value > 0
             ? value
@@ -258,15 +255,30 @@ public sealed record Momentum : Optimizer
 
     private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
-        // Block by block, so the three passes run over data in L1 (the same arithmetic per element).
-        Span<double> velocity = slots[0].AsSpan(offset, theta.Length);
-        for (int start = 0; start < theta.Length; start += UpdateBlock)
+        // One pass: ΔW(t) = α·ΔW(t−1) + (−η)·∇ (two products, then their sum: no fused multiply-add), W ← W + ΔW(t).
+        Span<double> delta = slots[0].AsSpan(offset, theta.Length);
+        double alpha = Alpha, minusEta = -LearningRate;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && theta.Length >= Vector<double>.Count)
         {
-            int n = Math.Min(UpdateBlock, theta.Length - start);
-            Span<double> delta = velocity.Slice(start, n), th = theta.Slice(start, n);
-            TensorPrimitives.Multiply(delta, Alpha, delta);                               // α·ΔW(t−1)
-            TensorPrimitives.MultiplyAdd(g.Slice(start, n), -LearningRate, delta, delta); // −η·∇ + α·ΔW(t−1)
-            TensorPrimitives.Add(th, delta, th);                                          // W + ΔW(t)
+            var va = new Vector<double>(alpha);
+            var ve = new Vector<double>(minusEta);
+            var dv = MemoryMarshal.Cast<double, Vector<double>>(delta);
+            var tv = MemoryMarshal.Cast<double, Vector<double>>(theta);
+            var gv = MemoryMarshal.Cast<double, Vector<double>>(g);
+            for (int k = 0; k < dv.Length; k++)
+            {
+                Vector<double> d = va * dv[k] + ve * gv[k];
+                dv[k] = d;
+                tv[k] += d;
+            }
+            i = dv.Length * Vector<double>.Count;
+        }
+        for (; i < theta.Length; i++)
+        {
+            double d = alpha * delta[i] + minusEta * g[i];
+            delta[i] = d;
+            theta[i] += d;
         }
     }
 
