@@ -140,8 +140,11 @@ public abstract record Optimizer
     /// offsets[i] + parts[i].Length) (the parts tile θ in order). The same values as one update on the concatenated
     /// gradient, without concatenating it (the training step reads each parameter tensor's gradient in place).
     /// </summary>
-    internal void UpdateParts(Span<double> parameters, OptimizerBuffers buffers, ReadOnlySpan<Tensor> parts, ReadOnlySpan<int> offsets)
+    internal void UpdateParts(double[] parameters, OptimizerBuffers buffers, Tensor[] parts, int[] offsets)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(offsets);
         ArgumentNullException.ThrowIfNull(buffers);
         if (buffers.Optimizer != Name)
             throw new ArgumentException(
@@ -159,9 +162,32 @@ public abstract record Optimizer
                 $"{Name}: {parameters.Length} parameters and {covered} gradient entries; the optimizer state was created for {n}.",
                 nameof(parameters));
         for (int i = 0; i < parts.Length; i++) CheckFinite(parts[i].Values.Span, offsets[i]);
-        buffers.Step++;
+        long t = ++buffers.Step;
+        double[][] slots = buffers.Slots;
+        // The rules are elementwise, so contiguous ranges of θ can be updated on different cores (large models only:
+        // below that the fork-join costs more than the pass).
+        int chunks = n >= ParallelUpdateMinimum ? Math.Min(Environment.ProcessorCount, n / (ParallelUpdateMinimum / 2)) : 1;
+        if (chunks <= 1)
+        {
+            UpdateRange(parameters, slots, t, parts, offsets, 0, n);
+            return;
+        }
+        Parallel.For(0, chunks, c => UpdateRange(parameters, slots, t, parts, offsets, (int)((long)n * c / chunks), (int)((long)n * (c + 1) / chunks)));
+    }
+
+    /// <summary>Parameters with at least this many entries are updated on several cores.</summary>
+    internal const int ParallelUpdateMinimum = 1 << 16;
+
+    /// <summary>Applies the rule to θ[lo, hi), part by part.</summary>
+    private void UpdateRange(double[] theta, double[][] slots, long t, Tensor[] parts, int[] offsets, int lo, int hi)
+    {
         for (int i = 0; i < parts.Length; i++)
-            Apply(parameters.Slice(offsets[i], parts[i].Length), buffers.Slots, offsets[i], buffers.Step, parts[i].Values.Span);
+        {
+            int start = Math.Max(lo, offsets[i]), end = Math.Min(hi, offsets[i] + parts[i].Length);
+            if (start >= end) continue;
+            ReadOnlySpan<double> g = parts[i].Values.Span.Slice(start - offsets[i], end - start);
+            Apply(theta.AsSpan(start, end - start), slots, start, t, g);
+        }
     }
 
     /// <summary>"momentum(learning_rate=0.05, alpha=0.9)": the name and hyper-parameters (invariant culture,

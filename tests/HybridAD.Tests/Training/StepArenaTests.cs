@@ -74,6 +74,34 @@ public class StepArenaTests
         Assert.Equal(0, stepper.Arena.LentCount);
     }
 
+    [Theory]
+    [InlineData("momentum")]
+    [InlineData("adam")]
+    [InlineData("nesterov")]
+    public void LargeModels_UpdatedOnSeveralCores_EqualThePureStepBitForBit(string name)
+    {
+        // 300 → 256 → 10: 79,626 parameters, above Optimizer.ParallelUpdateMinimum (the update is split into ranges).
+        Optimizer opt = name switch { "momentum" => new Momentum(0.05, 0.9), "adam" => new Adam(0.01), _ => new Nesterov(0.05, 0.5) };
+        var net = Network.Create(300, Layers.Dense(256) >> Layers.Relu >> Layers.Dense(10) >> Layers.Softmax);
+        Assert.True(net.ParameterCount >= Optimizer.ParallelUpdateMinimum);
+        var data = Data(8, 300, 10);
+        var (x, c) = Batches.Rows(data, [.. Enumerable.Range(0, 8)]);
+        var options = new TrainingOptions { Optimizer = opt, BatchSize = 8 };
+        Parameters p0 = net.Init(seed: 6);
+        var stepper = new Trainer.Stepper(net, options, p0, opt.Init(p0.Size), 8);
+        var (p, s) = (p0, opt.Init(p0.Size));
+        for (int i = 0; i < 3; i++)
+        {
+            double loss = stepper.Step(x, c);
+            double pureLoss;
+            (p, s, pureLoss) = Trainer.Step(net, p, s, opt, options.Loss, x, c, 0, 8);
+            Assert.Equal(pureLoss, loss);
+        }
+        Assert.Equal(p.ToVector(), stepper.Theta);
+        var state = stepper.Buffers.ToState();
+        for (int i = 0; i < s.Slots.Length; i++) Assert.Equal(s.Slots[i].Values.ToArray(), state.Slots[i].Values.ToArray());
+    }
+
     [Fact]
     public void TensorsAUserKeeps_AreNeverOverwrittenByLaterSteps()
     {
