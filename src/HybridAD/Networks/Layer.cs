@@ -184,12 +184,33 @@ public sealed class Sequential : Layer
 
     /// <summary>Applies the parts in order, each to the previous output, each with its own parameters (and its
     /// position as <see cref="RunMode.LayerIndex"/>).</summary>
-    public override Tensor Apply(ReadOnlySpan<Tensor> parameters, Tensor x, RunMode mode)
+    public override Tensor Apply(ReadOnlySpan<Tensor> parameters, Tensor x, RunMode mode) =>
+        ApplyParts(Parts.Length, parameters, x, mode);
+
+    /// <summary>
+    /// The first <paramref name="count"/> parts applied in order. A dense layer on a batch and the elementwise
+    /// activation right after it run as one fused primitive (<see cref="DenseOp"/>) whenever that is first order;
+    /// otherwise each part runs on its own — the same function either way.
+    /// </summary>
+    internal Tensor ApplyParts(int count, ReadOnlySpan<Tensor> parameters, Tensor x, RunMode mode)
     {
+        ImmutableArray<int> counts = ParameterCounts;
         int at = 0;
-        for (int i = 0; i < Parts.Length; i++)
+        for (int i = 0; i < count; i++)
         {
-            int n = ParameterCounts[i];
+            int n = counts[i];
+            if (Parts[i] is Dense && x.Rank == 2)
+            {
+                bool withNext = i + 1 < count && Parts[i + 1] is ActivationLayer next && DenseOp.Fuses(next.Activation);
+                Activation activation = withNext ? ((ActivationLayer)Parts[i + 1]).Activation : Activation.Identity;
+                if (DenseOp.TryApply(x, parameters[at], parameters[at + 1], activation) is { } y)
+                {
+                    x = y;
+                    at += n;
+                    if (withNext) i++;
+                    continue;
+                }
+            }
             x = Parts[i].Apply(parameters.Slice(at, n), x, mode with { LayerIndex = i });
             at += n;
         }
@@ -241,7 +262,8 @@ public sealed class Dense(int outputs) : Layer
     public override Tensor Apply(ReadOnlySpan<Tensor> parameters, Tensor x, RunMode mode)
     {
         Tensor w = parameters[0], b = parameters[1];
-        return x.Rank == 1 ? Tensor.MatMul(w, x) + b : Tensor.MatMul(x, w, false, true) + b;
+        if (x.Rank == 1) return Tensor.MatMul(w, x) + b;
+        return DenseOp.TryApply(x, w, b, Activation.Identity) ?? Tensor.MatMul(x, w, false, true) + b;
     }
 }
 

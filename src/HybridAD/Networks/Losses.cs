@@ -76,6 +76,8 @@ public static class Losses
     public static Scalar CrossEntropy(Tensor logits, Tensor c, LogBase logBase = LogBase.E)
     {
         SameShape(logits, c, nameof(CrossEntropy));
+        // One fused primitive for a first-order batch of logits (the training path); the composition otherwise.
+        if (CrossEntropyOp.TryApply(logits, c) is { } fused) return Scale(fused.ToScalar(), logBase);
         return Scale(-Tensor.Sum(Tensor.MulZ(c, Tensor.LogSoftmax(logits, -1))) / Rows(logits), logBase);
     }
 

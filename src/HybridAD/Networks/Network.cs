@@ -21,7 +21,6 @@ namespace HybridAD.Networks;
 /// </code></example>
 public sealed class Network
 {
-    private readonly int[] _paramCounts;
 
     private Network(int inputs, Sequential body)
     {
@@ -29,7 +28,6 @@ public sealed class Network
         Body = body;
         Outputs = body.OutputWidth(inputs);
         ParameterSpecs = body.Declare(inputs);
-        _paramCounts = [.. body.ParameterCounts];
         Head = body.Parts[^1].ActivationKind ?? Activation.Identity;
         Architecture = TryArchitecture();
     }
@@ -117,15 +115,7 @@ public sealed class Network
     {
         Check(parameters, x);
         if (Body.Parts[^1].ActivationKind is not { } head) return (Body.Apply(parameters.Span, x, mode), Activation.Identity);
-        ReadOnlySpan<Tensor> p = parameters.Span;
-        int at = 0;
-        for (int i = 0; i < Body.Parts.Length - 1; i++)
-        {
-            int n = _paramCounts[i];
-            x = Body.Parts[i].Apply(p.Slice(at, n), x, mode with { LayerIndex = i });
-            at += n;
-        }
-        return (x, head);
+        return (Body.ApplyParts(Body.Parts.Length - 1, parameters.Span, x, mode), head);
     }
 
     /// <summary>The logits: the output before a final softmax / log_softmax / sigmoid (the whole network if it ends

@@ -132,7 +132,62 @@ public abstract record Optimizer
                 $"{Name}: the gradient has length {gradient.Length}; expected {n}, the parameter count.", nameof(gradient));
         CheckFinite(gradient);
         buffers.Step++;
-        Apply(parameters, buffers.Slots, buffers.Step, gradient);
+        Apply(parameters, buffers.Slots, 0, buffers.Step, gradient);
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> with the gradient given in parts: part i holds the gradient of θ[offsets[i] ..
+    /// offsets[i] + parts[i].Length) (the parts tile θ in order). The same values as one update on the concatenated
+    /// gradient, without concatenating it (the training step reads each parameter tensor's gradient in place).
+    /// </summary>
+    internal void UpdateParts(double[] parameters, OptimizerBuffers buffers, Tensor[] parts, int[] offsets)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(offsets);
+        ArgumentNullException.ThrowIfNull(buffers);
+        if (buffers.Optimizer != Name)
+            throw new ArgumentException(
+                $"{Name}: the optimizer state belongs to '{buffers.Optimizer}'; expected a '{Name}' state (from {GetType().Name}.Init).",
+                nameof(buffers));
+        int n = buffers.ParameterCount, covered = 0;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (offsets[i] != covered)
+                throw new ArgumentException($"{Name}: gradient part {i} starts at {offsets[i]}; expected {covered}.", nameof(offsets));
+            covered += parts[i].Length;
+        }
+        if (parameters.Length != n || covered != n)
+            throw new ArgumentException(
+                $"{Name}: {parameters.Length} parameters and {covered} gradient entries; the optimizer state was created for {n}.",
+                nameof(parameters));
+        for (int i = 0; i < parts.Length; i++) CheckFinite(parts[i].Values.Span, offsets[i]);
+        long t = ++buffers.Step;
+        double[][] slots = buffers.Slots;
+        // The rules are elementwise, so contiguous ranges of θ can be updated on different cores (large models only:
+        // below that the fork-join costs more than the pass).
+        int chunks = n >= ParallelUpdateMinimum ? Math.Min(Environment.ProcessorCount, n / (ParallelUpdateMinimum / 2)) : 1;
+        if (chunks <= 1)
+        {
+            UpdateRange(parameters, slots, t, parts, offsets, 0, n);
+            return;
+        }
+        Parallel.For(0, chunks, c => UpdateRange(parameters, slots, t, parts, offsets, (int)((long)n * c / chunks), (int)((long)n * (c + 1) / chunks)));
+    }
+
+    /// <summary>Parameters with at least this many entries are updated on several cores.</summary>
+    internal const int ParallelUpdateMinimum = 1 << 16;
+
+    /// <summary>Applies the rule to θ[lo, hi), part by part.</summary>
+    private void UpdateRange(double[] theta, double[][] slots, long t, Tensor[] parts, int[] offsets, int lo, int hi)
+    {
+        for (int i = 0; i < parts.Length; i++)
+        {
+            int start = Math.Max(lo, offsets[i]), end = Math.Min(hi, offsets[i] + parts[i].Length);
+            if (start >= end) continue;
+            ReadOnlySpan<double> g = parts[i].Values.Span.Slice(start - offsets[i], end - start);
+            Apply(theta.AsSpan(start, end - start), slots, start, t, g);
+        }
     }
 
     /// <summary>"momentum(learning_rate=0.05, alpha=0.9)": the name and hyper-parameters (invariant culture,
@@ -140,15 +195,17 @@ public abstract record Optimizer
     public sealed override string ToString() =>
         $"{Name}({string.Join(", ", HyperParameters.Select(h => h.Key + "=" + h.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))})";
 
-    /// <summary>The update rule, on validated inputs; <paramref name="t"/> is the new step number (1 for the first step).</summary>
-    private protected abstract void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g);
+    /// <summary>The update rule, on validated inputs, for the parameters θ[offset .. offset + theta.Length) (the slots
+    /// are read from the same offset); <paramref name="t"/> is the new step number (1 for the first step). Element-wise:
+    /// updating in parts gives the same values as one update.</summary>
+    private protected abstract void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g);
 
     private protected static double CheckLearningRate(double value) =>
         double.IsFinite(value) && value > 0
             ? value
             : throw new ArgumentOutOfRangeException("learningRate", value, "Expected a finite learning rate η > 0.");
 
-    private static void CheckFinite(ReadOnlySpan<double> g)
+    private static void CheckFinite(ReadOnlySpan<double> g, int offset = 0)
     {
         // One SIMD pass in the common case; locate the culprit only when something is off.
         if (double.IsFinite(TensorPrimitives.Sum(g))) return;
@@ -156,7 +213,7 @@ public abstract record Optimizer
         {
             if (!double.IsFinite(g[i]))
                 throw new ArgumentException(
-                    $"The gradient entry {i} is {g[i]}; expected finite values (the loss may be diverging: try a " +
+                    $"The gradient entry {offset + i} is {g[i]}; expected finite values (the loss may be diverging: try a " +
                     "smaller learning rate).", "gradient");
         }
         // All entries finite, the sum merely overflowed: fine.
@@ -184,7 +241,7 @@ public sealed record Sgd : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => [];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g) =>
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g) =>
         TensorPrimitives.MultiplyAdd(g, -LearningRate, theta, theta);
 }
 
@@ -222,12 +279,33 @@ public sealed record Momentum : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => ["velocity"];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
-        var delta = slots[0].AsSpan();
-        TensorPrimitives.Multiply(delta, Alpha, delta);                 // α·ΔW(t−1)
-        TensorPrimitives.MultiplyAdd(g, -LearningRate, delta, delta);   // −η·∇ + α·ΔW(t−1)
-        TensorPrimitives.Add(theta, delta, theta);                      // W + ΔW(t)
+        // One pass: ΔW(t) = α·ΔW(t−1) + (−η)·∇ (two products, then their sum: no fused multiply-add), W ← W + ΔW(t).
+        Span<double> delta = slots[0].AsSpan(offset, theta.Length);
+        double alpha = Alpha, minusEta = -LearningRate;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && theta.Length >= Vector<double>.Count)
+        {
+            var va = new Vector<double>(alpha);
+            var ve = new Vector<double>(minusEta);
+            var dv = MemoryMarshal.Cast<double, Vector<double>>(delta);
+            var tv = MemoryMarshal.Cast<double, Vector<double>>(theta);
+            var gv = MemoryMarshal.Cast<double, Vector<double>>(g);
+            for (int k = 0; k < dv.Length; k++)
+            {
+                Vector<double> d = va * dv[k] + ve * gv[k];
+                dv[k] = d;
+                tv[k] += d;
+            }
+            i = dv.Length * Vector<double>.Count;
+        }
+        for (; i < theta.Length; i++)
+        {
+            double d = alpha * delta[i] + minusEta * g[i];
+            delta[i] = d;
+            theta[i] += d;
+        }
     }
 
     internal static double CheckMomentum(double value) =>
@@ -266,9 +344,9 @@ public sealed record Nesterov : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => ["velocity"];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
-        var delta = slots[0].AsSpan();
+        var delta = slots[0].AsSpan(offset, theta.Length);
         TensorPrimitives.Multiply(delta, Alpha, delta);                 // α·ΔW(t−1)
         TensorPrimitives.MultiplyAdd(g, -LearningRate, delta, delta);   // ΔW(t) = −η·∇ + α·ΔW(t−1)
         TensorPrimitives.MultiplyAdd(delta, Alpha, theta, theta);       // W + α·ΔW(t)
@@ -320,9 +398,9 @@ public sealed record Adam : Optimizer
     /// <inheritdoc/>
     public override ImmutableArray<string> SlotNames => ["m", "v"];
 
-    private protected override void Apply(Span<double> theta, double[][] slots, long t, ReadOnlySpan<double> g)
+    private protected override void Apply(Span<double> theta, double[][] slots, int offset, long t, ReadOnlySpan<double> g)
     {
-        Span<double> m = slots[0], v = slots[1];
+        Span<double> m = slots[0].AsSpan(offset, theta.Length), v = slots[1].AsSpan(offset, theta.Length);
         double b1 = Beta1, b2 = Beta2, c1 = 1 - b1, c2 = 1 - b2;
         double stepSize = LearningRate / (1 - Math.Pow(b1, t));   // η / (1 − β₁ᵗ)
         double vScale = 1 / (1 - Math.Pow(b2, t));                // 1 / (1 − β₂ᵗ)

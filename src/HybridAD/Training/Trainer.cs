@@ -342,13 +342,18 @@ public static class Trainer
 
     /// <summary>
     /// The in-place step loop of an epoch: the flat parameters θ and the optimizer buffers, updated by one step per
-    /// batch — the objective's gradient by one reverse sweep over parameter tensors holding θ's values, the gradients
-    /// copied into one flat vector, the optimizer's in-place update. (Also the synthetic benchmark's step.)
+    /// batch — the objective's gradient by one reverse sweep over parameter tensors holding θ's values, then the
+    /// optimizer's in-place update reading each parameter's gradient where the sweep left it. (Also the synthetic benchmark's step.)
     /// </summary>
-    /// <remarks>The parameter tensors of a step wrap arrays this stepper owns and refills from θ after each update
-    /// (a copy, no allocation: for the MNIST-size network that is 2 MB per step that would otherwise go to the
-    /// large-object heap). This is safe because no tensor of a step outlives it: the gradients are copied out
-    /// before θ changes, and nothing else is kept.</remarks>
+    /// <remarks>
+    /// <para>The parameter tensors of a step are views of θ (no copy): for the MNIST-size network that saves 2 MB of
+    /// copying per step. The step's temporaries — the fused dense outputs on the step's tape and every array of its
+    /// backward sweep — come from a <see cref="StepArena"/> and are reused by the next step instead of going to the
+    /// large-object heap. Both are safe because no tensor of a step outlives it: the values of its tape tensors cannot
+    /// be read once the differentiation call has returned, the gradients are copied out before θ changes or the arena
+    /// takes its arrays back, and nothing else is kept. Tensors the caller holds (the initial parameters, the
+    /// returned states) are never written.</para>
+    /// </remarks>
     internal sealed class Stepper
     {
         private readonly Network _network;
@@ -356,10 +361,13 @@ public static class Trainer
         private readonly ImmutableArray<ParameterSpec> _specs;
         private readonly int[] _offsets, _sizes;
         private readonly int[][] _shapes;
-        private readonly double[][] _values;
         private readonly Tensor[] _tensors;
         private readonly double[] _grad;
         private readonly int _n;
+        private readonly StepArena _arena = new();
+        private readonly Func<Tensor[], Scalar> _objective;
+        private Tensor _x = null!, _c = null!;
+        private RunMode _mode;
 
         internal Stepper(Network network, TrainingOptions options, Parameters parameters, OptimizerState state, int n)
         {
@@ -374,14 +382,19 @@ public static class Trainer
             _offsets = new int[_specs.Length];
             _sizes = new int[_specs.Length];
             _shapes = new int[_specs.Length][];
-            _values = new double[_specs.Length][];
             for (int i = 0; i < _specs.Length; i++)
             {
                 _offsets[i] = i == 0 ? 0 : _offsets[i - 1] + _sizes[i - 1];
                 _sizes[i] = _specs[i].Size;
                 _shapes[i] = [.. _specs[i].Shape];
-                _values[i] = Theta.AsSpan(_offsets[i], _sizes[i]).ToArray();
             }
+            _objective = ps =>
+            {
+                _arena.TapeKey = ps[0].Key;
+                Scalar loss = Objective(_network, Parameters.Wrap(_specs, ps), _x, _c, _options.Loss, _options.L2, _n, _mode);
+                _arena.Sweeping = true;
+                return loss;
+            };
         }
 
         /// <summary>θ, flat (updated in place by every step).</summary>
@@ -390,19 +403,39 @@ public static class Trainer
         /// <summary>The optimizer state (updated in place by every step).</summary>
         internal OptimizerBuffers Buffers { get; }
 
+        /// <summary>The arena of the step temporaries (tests).</summary>
+        internal StepArena Arena => _arena;
+
         /// <summary>One step on the batch (x, c); returns the batch's objective before the step.</summary>
         internal double Step(Tensor x, Tensor c)
         {
-            for (int i = 0; i < _tensors.Length; i++) _tensors[i] = Tensor.Own(_values[i], _shapes[i]);
-            var mode = RunMode.Train(_options.Seed, Buffers.Step);
-            var specs = _specs;
-            var (value, grads) = TensorAD.ValueAndGrad(
-                ps => Objective(_network, Parameters.Wrap(specs, ps), x, c, _options.Loss, _options.L2, _n, mode), _tensors);
-            for (int i = 0; i < grads.Length; i++) grads[i].CopyTo(_grad.AsSpan(_offsets[i], _sizes[i]));
-            Array.Clear(_tensors);
-            _options.Optimizer.Update(Theta, Buffers, _grad);
-            for (int i = 0; i < _values.Length; i++) Theta.AsSpan(_offsets[i], _sizes[i]).CopyTo(_values[i]);
-            return value.Value;
+            for (int i = 0; i < _tensors.Length; i++)
+                _tensors[i] = new Tensor(_shapes[i], new Tensors.Lazy.Buf(Theta, _offsets[i], _sizes[i]));
+            (_x, _c, _mode) = (x, c, RunMode.Train(_options.Seed, Buffers.Step));
+            double value;
+            _arena.Enter();
+            try
+            {
+                var (loss, grads) = TensorAD.ValueAndGrad(_objective, _tensors);
+                value = loss.Value;
+                // The update reads each gradient in place (before the arena takes its arrays back) — unless a gradient
+                // is θ's own array (∂/∂W Σ W⊙V = V): then θ must not change under it, so it is copied first.
+                bool aliased = false;
+                foreach (Tensor g in grads) aliased |= ReferenceEquals(g.Values.Data, Theta);
+                if (aliased)
+                {
+                    for (int i = 0; i < grads.Length; i++) grads[i].CopyTo(_grad.AsSpan(_offsets[i], _sizes[i]));
+                    _options.Optimizer.Update(Theta, Buffers, _grad);
+                }
+                else _options.Optimizer.UpdateParts(Theta, Buffers, grads, _offsets);
+            }
+            finally
+            {
+                _arena.Exit();
+                Array.Clear(_tensors);
+                (_x, _c) = (null!, null!);
+            }
+            return value;
         }
     }
 }
