@@ -212,6 +212,24 @@ public static class TensorAD
         /// <paramref name="destination"/> (x's size × k, direction last) instead of a new tensor.</summary>
         internal void PullInto(Tensor u, double[] destination) => Evaluator.ComputeInto(Sweep(u).Values, destination);
 
+        /// <summary>k cotangents at once (u of shape output ++ [k]) with the result direction-first: [k] ++ x's
+        /// shape, k rows of J, computed (first order, constants only).</summary>
+        internal Tensor PullRows(Tensor u)
+        {
+            u.EnsureOpen();
+            int k = u.Dims[^1];
+            int[] shape = [k, .. input.Dims];
+            if (output.Key != tape.Key) return Tensor.Zeros(shape);
+            if (tape.HasNestedPartials || u.Key != 0) throw new BatchUnsupportedException();
+            var tadj = new Tensor?[tape.Tensors!.Count];
+            tadj[tape.TensorRecordOf(output.Slot)] = u;
+            int inRec = tape.TensorRecordOf(input.Slot);
+            tape.SweepWithTensorsBatched(new double[tape.Count * k], k, tadj, inRec);
+            Tensor rows = tadj[inRec] ?? Tensor.Zeros(shape);
+            Complete([rows]);
+            return rows;
+        }
+
         /// <summary>The backward sweep; the result may still be pending.</summary>
         private Tensor Sweep(Tensor u)
         {
@@ -238,9 +256,6 @@ public static class TensorAD
 
         /// <summary>The recorded operations as the mode selector sees them.</summary>
         internal Selection.TensorProfile Profile() => Selection.TensorProfile.From(tape, input, output, value);
-
-        /// <summary>k cotangents at once (u of shape output ++ [k]): x's size × k, direction last, computed.</summary>
-        internal ReadOnlySpan<double> PullBatched(Tensor u) => Sweep(u).Values.Span;
     }
 
     internal static Recording Record(Func<Tensor, Tensor> f, Tensor x, string owner)
@@ -373,7 +388,7 @@ public static class TensorAD
         if (m == 0) return Tensor.Own([], [.. rec.Value.Dims, .. x.Dims]);
         int k = blockSize > 0 ? Math.Min(blockSize, m) : DefaultBlock(m, n, m);
         if (x.Key != 0 || rec.Nested) k = 1;
-        var jac = GC.AllocateUninitializedArray<double>(m * n); // every row is written below
+        double[]? jac = null;
         for (int i0 = 0; i0 < m; i0 += k)
         {
             int kk = Math.Min(k, m - i0);
@@ -381,9 +396,11 @@ public static class TensorAD
             {
                 try
                 {
-                    // The block is n × kk (direction last): rows i0.. of J are its transpose.
-                    ReadOnlySpan<double> block = rec.PullBatched(IdentityBlock(rec.Value.Dims, i0, kk));
-                    Tensors.Kernels.Layout.Transpose(block, jac.AsSpan(i0 * n, kk * n), n, kk, 1);
+                    // The sweep makes x's adjoint direction-first: the block is rows i0 .. i0 + kk of J.
+                    Tensor rows = rec.PullRows(IdentityBlock(rec.Value.Dims, i0, kk));
+                    if (kk == m) return new Tensor([.. rec.Value.Dims, .. x.Dims], rows.Values); // one block: J itself
+                    jac ??= GC.AllocateUninitializedArray<double>(m * n); // every row is written below
+                    rows.Values.Span.CopyTo(jac.AsSpan(i0 * n, kk * n));
                 }
                 catch (BatchUnsupportedException)
                 {
@@ -397,10 +414,11 @@ public static class TensorAD
                 var seed = new double[m];
                 seed[i0] = 1;
                 Tensor g = rec.Pull(Tensor.Own(seed, rec.Value.Dims));
+                jac ??= GC.AllocateUninitializedArray<double>(m * n);
                 g.Values.Span.CopyTo(jac.AsSpan(i0 * n, n));
             }
         }
-        return Tensor.Own(jac, [.. rec.Value.Dims, .. x.Dims]);
+        return Tensor.Own(jac!, [.. rec.Value.Dims, .. x.Dims]);
     }
 
     // ======================================================================== second order
