@@ -41,9 +41,10 @@ internal static class CompareCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per shape." };
         var minMs = new Option<double>("--min-ms") { Description = "Measure each median for at least this many ms (default 300).", DefaultValueFactory = _ => 300 };
         var recalibrate = new Option<bool>("--recalibrate") { Description = "Re-measure the cost model's machine rates first." };
+        var explain = new Option<bool>("--explain") { Description = "Also print the selector's full explanation per shape (ModeSelector.Explain)." };
         var command = new Command("compare", "Forward vs reverse tensor Jacobians of A·tanh(B·x): measured, predicted by the cost model, and the mode Auto picks.")
         {
-            n, m, json, minMs, recalibrate,
+            n, m, json, minMs, recalibrate, explain,
         };
         command.SetAction(parse =>
         {
@@ -64,6 +65,8 @@ internal static class CompareCommand
                 if (asJson) Console.WriteLine(r.Json());
             }
             if (!asJson) Print(results);
+            if (!asJson && parse.GetValue(explain))
+                foreach (Result r in results) Console.WriteLine("\n" + r.Decision);
             return 0;
         });
         return command;
