@@ -339,6 +339,7 @@ public static class TensorAD
         int k = blockSize > 0 ? Math.Min(blockSize, n) : DefaultBlock(n, n, n);
         if (x.Key != 0) k = 1;
         double[]? jac = null;
+        Tensor[]? cols = null;
         int[]? yDims = null;
         int m = 0;
         for (int j0 = 0; j0 < n; j0 += k)
@@ -354,7 +355,7 @@ public static class TensorAD
                 catch (BatchUnsupportedException)
                 {
                     k = 1;
-                    j0 -= 1; // redo this block one direction at a time (the loop adds k = 1)
+                    j0 = -1; // start over one direction per sweep (the loop adds k = 1)
                     continue;
                 }
             }
@@ -362,7 +363,8 @@ public static class TensorAD
             {
                 var seed = new double[n];
                 seed[j0] = 1;
-                tangent = JvpCore(f, x, Tensor.Own(seed, x.Dims), nameof(Jacobian)).Tangent;
+                (cols ??= new Tensor[n])[j0] = JvpCore(f, x, Tensor.Own(seed, x.Dims), nameof(Jacobian)).Tangent;
+                continue;
             }
             int[] tDims = kk > 1 || k > 1 ? Shapes.DropLast(tangent.Dims) : tangent.Dims;
             if (j0 == 0 && kk == n && k > 1 && tangent.Key == 0)
@@ -379,6 +381,25 @@ public static class TensorAD
             int w = kk > 1 || k > 1 ? kk : 1;
             for (int i = 0; i < m; i++) t.Slice(i * w, w).CopyTo(jac.AsSpan(i * n + j0, w));
         }
+        if (cols is not null)
+        {
+            // One column per sweep. A column perturbed by an enclosing call (x itself, or a variable f closes over)
+            // must keep its derivative: J is then stacked by a recorded operation instead of copied.
+            yDims = cols[0].Dims;
+            for (int j = 1; j < n; j++)
+                if (!Shapes.Equal(yDims, cols[j].Dims))
+                    throw new InvalidOperationException($"Jacobian: f returned shape {Shapes.Format(cols[j].Dims)} in one evaluation and {Shapes.Format(yDims)} in another; expected a fixed shape.");
+            bool keyed = false;
+            foreach (Tensor c in cols) keyed |= c.Key != 0;
+            if (keyed) return Tensor.Stack(yDims.Length, cols).Reshape([.. yDims, .. x.Dims]);
+            m = Shapes.Size(yDims);
+            jac = GC.AllocateUninitializedArray<double>(m * n);
+            for (int j = 0; j < n; j++)
+            {
+                ReadOnlySpan<double> c = cols[j].Values.Span;
+                for (int i = 0; i < m; i++) jac[i * n + j] = c[i];
+            }
+        }
         return Tensor.Own(jac!, [.. yDims!, .. x.Dims]);
     }
 
@@ -389,6 +410,7 @@ public static class TensorAD
         int k = blockSize > 0 ? Math.Min(blockSize, m) : DefaultBlock(m, n, m);
         if (x.Key != 0 || rec.Nested) k = 1;
         double[]? jac = null;
+        Tensor[]? rows = null;
         for (int i0 = 0; i0 < m; i0 += k)
         {
             int kk = Math.Min(k, m - i0);
@@ -397,15 +419,15 @@ public static class TensorAD
                 try
                 {
                     // The sweep makes x's adjoint direction-first: the block is rows i0 .. i0 + kk of J.
-                    Tensor rows = rec.PullRows(IdentityBlock(rec.Value.Dims, i0, kk));
-                    if (kk == m) return new Tensor([.. rec.Value.Dims, .. x.Dims], rows.Values); // one block: J itself
+                    Tensor block = rec.PullRows(IdentityBlock(rec.Value.Dims, i0, kk));
+                    if (kk == m) return new Tensor([.. rec.Value.Dims, .. x.Dims], block.Values); // one block: J itself
                     jac ??= GC.AllocateUninitializedArray<double>(m * n); // every row is written below
-                    rows.Values.Span.CopyTo(jac.AsSpan(i0 * n, kk * n));
+                    block.Values.Span.CopyTo(jac.AsSpan(i0 * n, kk * n));
                 }
                 catch (BatchUnsupportedException)
                 {
                     k = 1;
-                    i0 -= 1;
+                    i0 = -1; // start over one cotangent per sweep (the loop adds k = 1)
                     continue;
                 }
             }
@@ -413,10 +435,18 @@ public static class TensorAD
             {
                 var seed = new double[m];
                 seed[i0] = 1;
-                Tensor g = rec.Pull(Tensor.Own(seed, rec.Value.Dims));
-                jac ??= GC.AllocateUninitializedArray<double>(m * n);
-                g.Values.Span.CopyTo(jac.AsSpan(i0 * n, n));
+                (rows ??= new Tensor[m])[i0] = rec.Pull(Tensor.Own(seed, rec.Value.Dims));
             }
+        }
+        if (rows is not null)
+        {
+            // One row per sweep. A row perturbed by an enclosing call (f closes over its variables) must keep its
+            // derivative: J is then stacked by a recorded operation instead of copied.
+            bool keyed = false;
+            foreach (Tensor r in rows) keyed |= r.Key != 0;
+            if (keyed) return Tensor.Stack(0, rows).Reshape([.. rec.Value.Dims, .. x.Dims]);
+            jac = GC.AllocateUninitializedArray<double>(m * n);
+            for (int i = 0; i < m; i++) rows[i].Values.Span.CopyTo(jac.AsSpan(i * n, n));
         }
         return Tensor.Own(jac!, [.. rec.Value.Dims, .. x.Dims]);
     }

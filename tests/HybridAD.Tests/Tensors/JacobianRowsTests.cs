@@ -78,6 +78,26 @@ public class JacobianRowsTests
         }
     }
 
+    /// <summary>A reverse Jacobian inside a gradient with respect to its matrix: A is perturbed by the outer call, so
+    /// the rows pullback must not read A's primal as a constant. Σ J = Σᵢⱼ Aᵢᵣ dᵣ Bᵣⱼ, so ∂ΣJ/∂Aᵢᵣ = dᵣ·Σⱼ Bᵣⱼ.</summary>
+    [Fact]
+    public void Reverse_NestedUnderAGradientOfItsMatrix()
+    {
+        var (a, b, x) = TensorJacobianWorkload.Problem(9, 5);
+        foreach (JacobianMode mode in new[] { JacobianMode.Reverse, JacobianMode.Forward })
+        {
+            Tensor g = TensorAD.Grad(w => Tensor.Sum(TensorAD.Jacobian(v => Tensor.MatMul(w, Tensor.Tanh(Tensor.MatMul(b, v))), x, mode)), a);
+            double[] bd = b.ToArray(), xd = x.ToArray(), gd = g.ToArray();
+            for (int r = 0; r < 64; r++)
+            {
+                double s = 0, rowSum = 0;
+                for (int j = 0; j < 9; j++) { s += bd[r * 9 + j] * xd[j]; rowSum += bd[r * 9 + j]; }
+                double t = Math.Tanh(s), expected = (1 - t * t) * rowSum;
+                for (int i = 0; i < 5; i++) Close(expected, gd[i * 64 + r], 1e-12, $"{mode}: ∂ΣJ/∂A[{i},{r}]");
+            }
+        }
+    }
+
     [Fact]
     public void Reverse_OfAProductWithX_IsTheMatrixItself()
     {

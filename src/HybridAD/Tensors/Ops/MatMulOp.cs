@@ -130,6 +130,7 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
         bool left = j == 0 && a.Rank == 1 && b.Rank == 2;
         if ((!right && !left) || !Batched(g, y) || g.Key != 0) return base.VjpRows(x, y, g, j);
         Tensor other = right ? a : b;
+        if (other.Key != 0) throw new BatchUnsupportedException(); // perturbed by an enclosing call: one direction per sweep
         // As a stored matrix M (rows × cols, ld = cols): rows of J come from rows of op(M) (right) or of op(B)ᵀ (left).
         bool rowsOfM = right ? !TransA : TransB; // row r of the operator is row r of M itself (contiguous)
         int mRows = other.Dims[0], mCols = other.Dims[1];
