@@ -52,18 +52,24 @@ internal sealed partial class Tape
         tadj[rec] = old is null ? contribution : Tensor.AddSameShape(old, contribution);
     }
 
-    /// <summary>Runs a tensor record's VJP with output cotangent g.</summary>
-    private static void BackwardOp(TensorRecord rec, Tensor g, Tensor?[] tadj)
+    /// <summary>Runs a tensor record's VJP with output cotangent g. Contributions to record
+    /// <paramref name="rowsRec"/> (a batched sweep's x) are made direction-first by <see cref="TensorOp.VjpRows"/>.</summary>
+    private static void BackwardOp(TensorRecord rec, Tensor g, Tensor?[] tadj, int rowsRec = -1)
     {
         int n = rec.Inputs.Length;
         var need = new bool[n];
         bool any = false;
-        for (int j = 0; j < n; j++) any |= need[j] = rec.InputRecs[j] >= 0;
-        if (!any) return;
-        var dx = new Tensor?[n];
-        rec.Op!.Vjp(rec.Inputs, rec.Output!, g, dx, need);
+        for (int j = 0; j < n; j++) any |= need[j] = rec.InputRecs[j] >= 0 && rec.InputRecs[j] != rowsRec;
+        if (any)
+        {
+            var dx = new Tensor?[n];
+            rec.Op!.Vjp(rec.Inputs, rec.Output!, g, dx, need);
+            for (int j = 0; j < n; j++)
+                if (need[j] && dx[j] is not null) Accumulate(tadj, rec.InputRecs[j], dx[j]!);
+        }
+        if (rowsRec < 0) return;
         for (int j = 0; j < n; j++)
-            if (need[j] && dx[j] is not null) Accumulate(tadj, rec.InputRecs[j], dx[j]!);
+            if (rec.InputRecs[j] == rowsRec && rec.Op!.VjpRows(rec.Inputs, rec.Output!, g, j) is { } rows) Accumulate(tadj, rowsRec, rows);
     }
 
     /// <summary>The first-order sweep: scalar adjoints in <paramref name="adj"/>, tensor adjoints (constants)
@@ -128,8 +134,10 @@ internal sealed partial class Tape
     }
 
     /// <summary>The first-order sweep of k cotangents at once: scalar adjoints are k consecutive doubles per node
-    /// (<paramref name="adj"/> has Count·k entries), tensor adjoints carry a trailing axis of k.</summary>
-    internal void SweepWithTensorsBatched(Span<double> adj, int k, Tensor?[] tadj)
+    /// (<paramref name="adj"/> has Count·k entries), tensor adjoints carry a trailing axis of k, except record
+    /// <paramref name="rowsRec"/>'s (x of a reverse Jacobian, if given), which is made direction-first ([k] ++ shape:
+    /// rows of J).</summary>
+    internal void SweepWithTensorsBatched(Span<double> adj, int k, Tensor?[] tadj, int rowsRec = -1)
     {
         TapeNode[] nodes = Nodes;
         TensorRecord[] records = Tensors?.Records ?? [];
@@ -160,13 +168,14 @@ internal sealed partial class Tape
                     Tensor? g = tadj[r];
                     if (g is null) continue;
                     tadj[r] = null;
-                    BackwardOp(rec, g, tadj);
+                    BackwardOp(rec, g, tadj, rowsRec);
                     break;
                 }
                 case RecordKind.ToScalar:
                 {
                     if (!ai.ContainsAnyExcept(0.0) || rec.InputRecs[0] < 0) continue;
-                    Accumulate(tadj, rec.InputRecs[0], Tensor.Own(ai.ToArray(), global::HybridAD.Tensors.Shapes.Append(rec.Inputs[0].Dims, k)));
+                    var t = Tensor.Own(ai.ToArray(), global::HybridAD.Tensors.Shapes.Append(rec.Inputs[0].Dims, k));
+                    Accumulate(tadj, rec.InputRecs[0], rec.InputRecs[0] == rowsRec ? TensorOp.DirectionFirst(t) : t);
                     break;
                 }
                 case RecordKind.FromScalar:

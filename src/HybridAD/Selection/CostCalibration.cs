@@ -19,7 +19,7 @@ namespace HybridAD.Selection;
 public sealed partial record CostCalibration
 {
     /// <summary>Changes when the cost model or its weights change: older cache files are then re-measured.</summary>
-    internal const int ModelVersion = 4;
+    internal const int ModelVersion = 5;
 
     /// <summary>ns per primal work unit (f evaluated on constants).</summary>
     public double NsPerPrimalUnit { get; init; }

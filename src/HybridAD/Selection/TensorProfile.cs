@@ -42,8 +42,9 @@ public readonly record struct TensorOpWork(string Name, TensorWorkKind Kind, glo
 /// </summary>
 public sealed class TensorProfile
 {
-    internal TensorProfile(int n, int m, int[] inputShape, int[] outputShape, ImmutableArray<TensorOpWork> ops, long scalarNodes)
+    internal TensorProfile(int n, int m, int[] inputShape, int[] outputShape, ImmutableArray<TensorOpWork> ops, long scalarNodes, bool rowsNative = true)
     {
+        RowsNative = rowsNative;
         InputCount = n;
         OutputCount = m;
         InputShape = inputShape;
@@ -71,6 +72,11 @@ public sealed class TensorProfile
     /// and worked on); a block sweep handles them one direction at a time.</summary>
     public long ScalarNodes { get; }
 
+    /// <summary>Every operation that takes x itself as an operand writes its pullback as rows of J directly (a matrix
+    /// times the vector x, or x times a matrix); otherwise a reverse block sweep transposes x's adjoint (k × n
+    /// moved elements per block).</summary>
+    public bool RowsNative { get; }
+
     /// <summary>Builds the profile from a finished recording of f at x (first order).</summary>
     internal static TensorProfile From(Tape tape, Tensor input, Tensor output, Tensor value)
     {
@@ -96,6 +102,7 @@ public sealed class TensorProfile
                 if (i >= 0 && forward[i]) reverse[i] = true;
         }
         var ops = ImmutableArray.CreateBuilder<TensorOpWork>();
+        bool rowsNative = true;
         for (int r = 0; r < count; r++)
         {
             TensorRecord rec = records!.Records[r];
@@ -105,7 +112,14 @@ public sealed class TensorProfile
             (long, long, long) gemm = (0, 0, 0);
             bool left = false, readsSeed = false;
             for (int j = 0; j < rec.InputRecs.Length; j++)
-                if (rec.InputRecs[j] >= 0 && rec.InputRecs[j] == inputRec) readsSeed = true;
+                if (rec.InputRecs[j] >= 0 && rec.InputRecs[j] == inputRec)
+                {
+                    readsSeed = true;
+                    // MatMulOp.VjpRows writes rows for a vector x times a matrix (either side); others are transposed.
+                    bool native = rec.Op is MatMulOp && input.Rank == 1 && rec.Inputs.Length == 2 && rec.Inputs[1 - j].Rank == 2
+                        && rec.InputRecs[1 - j] != inputRec;
+                    if (reverse[r] && !native) rowsNative = false;
+                }
             if (rec.Op is MatMulOp mm)
             {
                 kind = TensorWorkKind.MatMul;
@@ -122,7 +136,7 @@ public sealed class TensorProfile
         }
         long tensorNodes = count;
         return new TensorProfile(n, m, (int[])input.Dims.Clone(), (int[])value.Dims.Clone(), ops.ToImmutable(),
-            Math.Max(0, tape.Count - 1 - tensorNodes));
+            Math.Max(0, tape.Count - 1 - tensorNodes), rowsNative);
     }
 
     /// <summary>The operations as "name x count" in order of first appearance.</summary>

@@ -212,6 +212,24 @@ public static class TensorAD
         /// <paramref name="destination"/> (x's size × k, direction last) instead of a new tensor.</summary>
         internal void PullInto(Tensor u, double[] destination) => Evaluator.ComputeInto(Sweep(u).Values, destination);
 
+        /// <summary>k cotangents at once (u of shape output ++ [k]) with the result direction-first: [k] ++ x's
+        /// shape, k rows of J, computed (first order, constants only).</summary>
+        internal Tensor PullRows(Tensor u)
+        {
+            u.EnsureOpen();
+            int k = u.Dims[^1];
+            int[] shape = [k, .. input.Dims];
+            if (output.Key != tape.Key) return Tensor.Zeros(shape);
+            if (tape.HasNestedPartials || u.Key != 0) throw new BatchUnsupportedException();
+            var tadj = new Tensor?[tape.Tensors!.Count];
+            tadj[tape.TensorRecordOf(output.Slot)] = u;
+            int inRec = tape.TensorRecordOf(input.Slot);
+            tape.SweepWithTensorsBatched(new double[tape.Count * k], k, tadj, inRec);
+            Tensor rows = tadj[inRec] ?? Tensor.Zeros(shape);
+            Complete([rows]);
+            return rows;
+        }
+
         /// <summary>The backward sweep; the result may still be pending.</summary>
         private Tensor Sweep(Tensor u)
         {
@@ -238,9 +256,6 @@ public static class TensorAD
 
         /// <summary>The recorded operations as the mode selector sees them.</summary>
         internal Selection.TensorProfile Profile() => Selection.TensorProfile.From(tape, input, output, value);
-
-        /// <summary>k cotangents at once (u of shape output ++ [k]): x's size × k, direction last, computed.</summary>
-        internal ReadOnlySpan<double> PullBatched(Tensor u) => Sweep(u).Values.Span;
     }
 
     internal static Recording Record(Func<Tensor, Tensor> f, Tensor x, string owner)
@@ -324,6 +339,7 @@ public static class TensorAD
         int k = blockSize > 0 ? Math.Min(blockSize, n) : DefaultBlock(n, n, n);
         if (x.Key != 0) k = 1;
         double[]? jac = null;
+        Tensor[]? cols = null;
         int[]? yDims = null;
         int m = 0;
         for (int j0 = 0; j0 < n; j0 += k)
@@ -339,7 +355,7 @@ public static class TensorAD
                 catch (BatchUnsupportedException)
                 {
                     k = 1;
-                    j0 -= 1; // redo this block one direction at a time (the loop adds k = 1)
+                    j0 = -1; // start over one direction per sweep (the loop adds k = 1)
                     continue;
                 }
             }
@@ -347,7 +363,8 @@ public static class TensorAD
             {
                 var seed = new double[n];
                 seed[j0] = 1;
-                tangent = JvpCore(f, x, Tensor.Own(seed, x.Dims), nameof(Jacobian)).Tangent;
+                (cols ??= new Tensor[n])[j0] = JvpCore(f, x, Tensor.Own(seed, x.Dims), nameof(Jacobian)).Tangent;
+                continue;
             }
             int[] tDims = kk > 1 || k > 1 ? Shapes.DropLast(tangent.Dims) : tangent.Dims;
             if (j0 == 0 && kk == n && k > 1 && tangent.Key == 0)
@@ -364,6 +381,25 @@ public static class TensorAD
             int w = kk > 1 || k > 1 ? kk : 1;
             for (int i = 0; i < m; i++) t.Slice(i * w, w).CopyTo(jac.AsSpan(i * n + j0, w));
         }
+        if (cols is not null)
+        {
+            // One column per sweep. A column perturbed by an enclosing call (x itself, or a variable f closes over)
+            // must keep its derivative: J is then stacked by a recorded operation instead of copied.
+            yDims = cols[0].Dims;
+            for (int j = 1; j < n; j++)
+                if (!Shapes.Equal(yDims, cols[j].Dims))
+                    throw new InvalidOperationException($"Jacobian: f returned shape {Shapes.Format(cols[j].Dims)} in one evaluation and {Shapes.Format(yDims)} in another; expected a fixed shape.");
+            bool keyed = false;
+            foreach (Tensor c in cols) keyed |= c.Key != 0;
+            if (keyed) return Tensor.Stack(yDims.Length, cols).Reshape([.. yDims, .. x.Dims]);
+            m = Shapes.Size(yDims);
+            jac = GC.AllocateUninitializedArray<double>(m * n);
+            for (int j = 0; j < n; j++)
+            {
+                ReadOnlySpan<double> c = cols[j].Values.Span;
+                for (int i = 0; i < m; i++) jac[i * n + j] = c[i];
+            }
+        }
         return Tensor.Own(jac!, [.. yDims!, .. x.Dims]);
     }
 
@@ -373,7 +409,8 @@ public static class TensorAD
         if (m == 0) return Tensor.Own([], [.. rec.Value.Dims, .. x.Dims]);
         int k = blockSize > 0 ? Math.Min(blockSize, m) : DefaultBlock(m, n, m);
         if (x.Key != 0 || rec.Nested) k = 1;
-        var jac = GC.AllocateUninitializedArray<double>(m * n); // every row is written below
+        double[]? jac = null;
+        Tensor[]? rows = null;
         for (int i0 = 0; i0 < m; i0 += k)
         {
             int kk = Math.Min(k, m - i0);
@@ -381,14 +418,16 @@ public static class TensorAD
             {
                 try
                 {
-                    // The block is n × kk (direction last): rows i0.. of J are its transpose.
-                    ReadOnlySpan<double> block = rec.PullBatched(IdentityBlock(rec.Value.Dims, i0, kk));
-                    Tensors.Kernels.Layout.Transpose(block, jac.AsSpan(i0 * n, kk * n), n, kk, 1);
+                    // The sweep makes x's adjoint direction-first: the block is rows i0 .. i0 + kk of J.
+                    Tensor block = rec.PullRows(IdentityBlock(rec.Value.Dims, i0, kk));
+                    if (kk == m) return new Tensor([.. rec.Value.Dims, .. x.Dims], block.Values); // one block: J itself
+                    jac ??= GC.AllocateUninitializedArray<double>(m * n); // every row is written below
+                    block.Values.Span.CopyTo(jac.AsSpan(i0 * n, kk * n));
                 }
                 catch (BatchUnsupportedException)
                 {
                     k = 1;
-                    i0 -= 1;
+                    i0 = -1; // start over one cotangent per sweep (the loop adds k = 1)
                     continue;
                 }
             }
@@ -396,11 +435,20 @@ public static class TensorAD
             {
                 var seed = new double[m];
                 seed[i0] = 1;
-                Tensor g = rec.Pull(Tensor.Own(seed, rec.Value.Dims));
-                g.Values.Span.CopyTo(jac.AsSpan(i0 * n, n));
+                (rows ??= new Tensor[m])[i0] = rec.Pull(Tensor.Own(seed, rec.Value.Dims));
             }
         }
-        return Tensor.Own(jac, [.. rec.Value.Dims, .. x.Dims]);
+        if (rows is not null)
+        {
+            // One row per sweep. A row perturbed by an enclosing call (f closes over its variables) must keep its
+            // derivative: J is then stacked by a recorded operation instead of copied.
+            bool keyed = false;
+            foreach (Tensor r in rows) keyed |= r.Key != 0;
+            if (keyed) return Tensor.Stack(0, rows).Reshape([.. rec.Value.Dims, .. x.Dims]);
+            jac = GC.AllocateUninitializedArray<double>(m * n);
+            for (int i = 0; i < m; i++) rows[i].Values.Span.CopyTo(jac.AsSpan(i * n, n));
+        }
+        return Tensor.Own(jac!, [.. rec.Value.Dims, .. x.Dims]);
     }
 
     // ======================================================================== second order

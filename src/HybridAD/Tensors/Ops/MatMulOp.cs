@@ -117,6 +117,43 @@ internal sealed class MatMulOp(bool transA, bool transB) : TensorOp
         }
     }
 
+    /// <summary>
+    /// Rows of a Jacobian straight from the product: for a vector operand, its k cotangents direction-first
+    /// ([k, p]) as one GEMM Ȳᵀ·op(M) of the other (matrix) operand M, or a copy of op(M)'s rows when Ȳ is identity
+    /// columns (the whole of M when they are all of them); no transposed result. Other shapes: the default.
+    /// </summary>
+    internal override Tensor? VjpRows(Tensor[] x, Tensor y, Tensor g, int j)
+    {
+        Tensor a = x[0], b = x[1];
+        // b̄ for A·b (b a vector): rows Ȳᵀ·op(A); ā for a·B (a a vector): rows Ȳᵀ·op(B)ᵀ.
+        bool right = j == 1 && b.Rank == 1 && a.Rank == 2;
+        bool left = j == 0 && a.Rank == 1 && b.Rank == 2;
+        if ((!right && !left) || !Batched(g, y) || g.Key != 0) return base.VjpRows(x, y, g, j);
+        Tensor other = right ? a : b;
+        if (other.Key != 0) throw new BatchUnsupportedException(); // perturbed by an enclosing call: one direction per sweep
+        // As a stored matrix M (rows × cols, ld = cols): rows of J come from rows of op(M) (right) or of op(B)ᵀ (left).
+        bool rowsOfM = right ? !TransA : TransB; // row r of the operator is row r of M itself (contiguous)
+        int mRows = other.Dims[0], mCols = other.Dims[1];
+        int outLen = y.Length, p = right ? (TransA ? mRows : mCols) : (TransB ? mCols : mRows);
+        int k = g.Dims[^1];
+        ReadOnlySpan<double> mv = other.Values.Span;
+        int[] shape = [k, p];
+        if (IsIdentity(g, outLen, out int first))
+        {
+            if (rowsOfM && first == 0 && k == mRows) return new Tensor(shape, other.Values); // all of M: M itself
+            var c = GC.AllocateUninitializedArray<double>(k * p);
+            if (rowsOfM) mv.Slice(first * mCols, k * mCols).CopyTo(c);
+            else
+                for (int l = 0; l < p; l++)
+                    for (int r = 0; r < k; r++) c[r * p + l] = mv[l * mCols + first + r];
+            return Tensor.Own(c, shape);
+        }
+        var rows = GC.AllocateUninitializedArray<double>(k * p);
+        // rows (k × p) = Ȳᵀ (k × outLen) · N (outLen × p), N = op(M) (right) or op(B)ᵀ (left), read in place.
+        Gemm.Multiply(true, !rowsOfM, k, p, outLen, 1, g.Values.Span, k, mv, mCols, 0, rows, p);
+        return Tensor.Own(rows, shape);
+    }
+
     internal override OpCost Cost(Tensor[] x, Tensor y)
     {
         var (m, p, n) = Dims(x[0].Dims, x[1].Dims);

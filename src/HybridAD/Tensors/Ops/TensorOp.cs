@@ -41,6 +41,32 @@ internal abstract class TensorOp
     /// <paramref name="need"/>[i] set are used.</summary>
     internal abstract void Vjp(Tensor[] x, Tensor y, Tensor dy, Tensor?[] dx, bool[] need);
 
+    /// <summary>
+    /// Operand <paramref name="j"/>'s cotangent contribution from k cotangents <paramref name="dy"/> (output shape ++ [k],
+    /// constants) in direction-first layout, [k] ++ the operand's shape: k rows of a Jacobian, each contiguous. Used
+    /// by the reverse-mode Jacobian for the operands that are x itself. Default: the direction-last VJP, transposed;
+    /// an operation that can write rows directly (a matrix product: Ȳᵀ·op(A)) overrides it.
+    /// </summary>
+    internal virtual Tensor? VjpRows(Tensor[] x, Tensor y, Tensor dy, int j)
+    {
+        var need = new bool[x.Length];
+        need[j] = true;
+        var dx = new Tensor?[x.Length];
+        Vjp(x, y, dy, dx, need);
+        return dx[j] is null ? null : DirectionFirst(dx[j]!);
+    }
+
+    /// <summary>[dims…, k] → [k, dims…] (a constant tensor carrying k directions last, made direction-first).</summary>
+    internal static Tensor DirectionFirst(Tensor t)
+    {
+        int k = t.Dims[^1], size = t.Length / Math.Max(1, k);
+        int[] dims = [k, .. t.Dims[..^1]];
+        if (size == 1 || k == 1) return new Tensor(dims, t.Values); // the same memory either way
+        var d = GC.AllocateUninitializedArray<double>(t.Length);
+        Kernels.Layout.Transpose(t.Values.Span, d, size, k, 1);
+        return Tensor.Own(d, dims);
+    }
+
     /// <summary>Optional joint evaluation of primal and tangent (first-order fusions such as a sum and its
     /// tangent in one pass). Returns false to use <see cref="Primal"/> then <see cref="Jvp"/>.</summary>
     internal virtual bool TryForward(Tensor[] x, Tensor?[] dx, out Tensor y, out Tensor? dy)
