@@ -233,6 +233,19 @@ internal sealed partial class Tape
                 {
                     Scalar a = adj[i];
                     if ((a.Key == 0 && a.V == 0) || rec.InputRecs[0] < 0) continue;
+                    if (records[rec.InputRecs[0]].Fused is FusedSumGradient fused)
+                    {
+                        // The sum's gradient was computed with its value (forward over reverse: a gradient
+                        // perturbed by the forward level below, its tangent computed): add a·∇ at the leaves.
+                        bool unit = a.Key == 0 && a.V == 1;
+                        Tensor? scale = unit ? null : TensorOp.FromScalar(a, global::HybridAD.Tensors.Shapes.ScalarShape);
+                        for (int k = 0; k < fused.Leaves.Length; k++)
+                        {
+                            Tensor g = fused.Gradients[k];
+                            Accumulate(tadj, fused.Leaves[k], unit ? g : Tensor.MulZ(g, scale!));
+                        }
+                        continue;
+                    }
                     Accumulate(tadj, rec.InputRecs[0], TensorOp.FromScalar(a, rec.Inputs[0].Dims));
                     break;
                 }

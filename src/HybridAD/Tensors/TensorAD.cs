@@ -146,7 +146,9 @@ public static class TensorAD
     }
 
     /// <summary>Forward mode with a tangent of x's shape, or of x's shape ++ [k] (k directions at once).</summary>
-    internal static (Tensor Value, Tensor Tangent) JvpCore(Func<Tensor, Tensor> f, Tensor x, Tensor v, string owner)
+    /// <remarks>With <paramref name="tangentOnly"/> the returned value may still be pending (computed when read):
+    /// an Hvp needs only the gradient's tangent.</remarks>
+    internal static (Tensor Value, Tensor Tangent) JvpCore(Func<Tensor, Tensor> f, Tensor x, Tensor v, string owner, bool tangentOnly = false)
     {
         x.EnsureOpen();
         v.EnsureOpen();
@@ -167,7 +169,7 @@ public static class TensorAD
                 value = y;
                 tangent = Tensor.Zeros(batched ? Shapes.Append(y.Dims, v.Dims[^1]) : y.Dims);
             }
-            Complete([value, tangent]);
+            Complete(tangentOnly ? [tangent] : [value, tangent]);
             return (value, tangent);
         }
         finally { level.Close(); }
@@ -516,7 +518,7 @@ public static class TensorAD
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(v);
         SameShape(x, "x", v, "the direction v", nameof(Hvp));
-        return JvpCore(Grad(f), x, v, nameof(Hvp)).Tangent;
+        return JvpCore(Grad(f), x, v, nameof(Hvp), tangentOnly: true).Tangent;
     }
 
     // ======================================================================== cost report

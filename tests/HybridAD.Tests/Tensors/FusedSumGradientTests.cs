@@ -135,10 +135,11 @@ public class FusedSumGradientTests
     }
 
     [Fact]
-    public void Nested_Uses_Take_The_Ordinary_Sweep()
+    public void Hvp_Of_A_Scaled_Sum_Is_Exact()
     {
         // Hessian-vector product of Σx⁴/4 (= 3x²·v) through Grad inside a forward level: the records are
-        // perturbed by the outer level, so nothing fuses, and the result is exact.
+        // perturbed by the forward level, the sum fuses with the gradient's tangent (FusedHvpTests), and the
+        // constant factor scales it.
         Tensor x = Tensor.Generate(500, i => 0.01 * i - 2), v = Tensor.Generate(500, i => Math.Cos(i));
         double[] hv = TensorAD.Hvp(t => Tensor.Sum(Tensor.Square(Tensor.Square(t))) * 0.25, x, v).ToArray();
         double[] xs = x.ToArray(), vs = v.ToArray();

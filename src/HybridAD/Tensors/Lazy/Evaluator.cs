@@ -54,8 +54,23 @@ internal static class Evaluator
     /// (0 when <paramref name="sum"/> is null).</summary>
     internal static double SumAndStore(Buf? sum, ReadOnlySpan<Buf> bufs)
     {
+        if (sum is null)
+        {
+            SumsAndStore([], bufs, []);
+            return 0;
+        }
+        Span<double> result = stackalloc double[1];
+        SumsAndStore([sum], bufs, result);
+        return result[0];
+    }
+
+    /// <summary>The sums of <paramref name="sums"/>' elements (into <paramref name="results"/>) and the stored
+    /// values of <paramref name="bufs"/>, in as few passes as possible (see <see cref="SumAndStore"/>): a primal
+    /// and its tangent summed together with the tangent of their gradient, in one pass.</summary>
+    internal static void SumsAndStore(ReadOnlySpan<Buf> sums, ReadOnlySpan<Buf> bufs, Span<double> results)
+    {
         var roots = new List<Root>();
-        if (sum is not null) roots.Add(new Root(sum, null));
+        foreach (Buf s in sums) roots.Add(new Root(s, null));
         var published = new List<(Buf Buf, double[] Target)>();
         foreach (Buf b in bufs)
         {
@@ -64,10 +79,14 @@ internal static class Evaluator
             AddStoreRoots(roots, b, target);
             published.Add((b, target));
         }
-        if (roots.Count == 0) return 0;
+        if (roots.Count == 0)
+        {
+            results.Clear();
+            return;
+        }
         RunGrouped(roots);
         foreach (var (b, t) in published) b.Publish(t);
-        return sum is null ? 0 : roots[0].Sum;
+        for (int k = 0; k < sums.Length; k++) results[k] = roots[k].Sum;
     }
 
     /// <summary>The roots that compute <paramref name="b"/> into <paramref name="target"/>: itself, or — for a

@@ -56,10 +56,28 @@ internal sealed class ConstNode(double value) : LazyNode
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) => dst.Fill(Value);
 }
 
+/// <summary>y = s·x for a finite constant s ≠ 0 (a product with a constant, or a negation of one): equal to the
+/// strong-zero product too. Further constant factors fold into s.</summary>
+internal sealed class ScaleNode(Buf x, double scale) : LazyNode(x)
+{
+    internal readonly double Scale = scale;
+    internal override string Name => "scale";
+    internal override (int Lo, int Hi) Support(int length) => Inputs[0].Support;
+    internal override LazyNode? ScaledBy(double c)
+    {
+        double s = Scale * c;
+        return double.IsFinite(s) && s != 0 ? new ScaleNode(Inputs[0], s) : null;
+    }
+    internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
+        TensorPrimitives.Multiply(a, Scale, dst);
+}
+
 /// <summary>y = φ(x; p) for a unary rule.</summary>
 internal sealed class MapNode<R>(Buf x, double p) : LazyNode(x) where R : struct, IUnaryRule
 {
     internal override string Name => R.Name;
+    /// <summary>A negation absorbs a factor c as (−c)·x.</summary>
+    internal override LazyNode? ScaledBy(double c) => typeof(R) == typeof(Rules.Elementals.Neg) ? new ScaleNode(Inputs[0], -c) : null;
     internal override (int Lo, int Hi) Support(int length) => R.Primal(0, p) == 0 ? Inputs[0].Support : (0, length);
     internal override void Compute(Span<double> dst, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> c, int pos) =>
         Elementwise.UnaryPrimal<R>(a, dst, p);

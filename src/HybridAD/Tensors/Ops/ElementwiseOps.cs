@@ -96,6 +96,9 @@ internal static class Pointwise
     {
         if (a.TryGetConst(out double c) && double.IsFinite(c) && c != 0 && b.Node?.ScaledBy(c) is LazyNode nb) return Lazy(shape, nb);
         if (b.TryGetConst(out c) && double.IsFinite(c) && c != 0 && a.Node?.ScaledBy(c) is LazyNode na) return Lazy(shape, na);
+        // Otherwise a product with a constant is one scaling node (one input read, and later factors fold in).
+        if (a.TryGetConst(out c) && double.IsFinite(c) && c != 0 && !b.TryGetConst(out _)) return Lazy(shape, new ScaleNode(b, c));
+        if (b.TryGetConst(out c) && double.IsFinite(c) && c != 0 && !a.TryGetConst(out _)) return Lazy(shape, new ScaleNode(a, c));
         return null;
     }
 
@@ -186,6 +189,7 @@ internal sealed class UnaryOp<R>(double p) : TensorOp where R : struct, IUnaryRu
     {
         if (x[0].Values.TryGetConst(out double c)) return new Tensor(x[0].Dims, Buf.Const(R.Primal(c, p), x[0].Length));
         if (typeof(R) == typeof(E.Neg) && Peephole.IsNeg(x[0].Values, out Buf inner)) return new Tensor(x[0].Dims, inner); // −(−x)
+        if (typeof(R) == typeof(E.Neg) && x[0].Values.Node is ScaleNode scaled) return Pointwise.Lazy(x[0].Dims, scaled.ScaledBy(-1)!); // −(s·x)
         return Pointwise.Lazy(x[0].Dims, new MapNode<R>(x[0].Values, p));
     }
 
@@ -317,8 +321,9 @@ internal sealed class MulOp : BroadcastBinaryOp
     {
         int[] s = Shapes.Broadcast(x[0].Dims, x[1].Dims, "Tensor ×");
         Buf a = Pointwise.Expand(x[0], s), b = Pointwise.Expand(x[1], s);
-        if (a.TryGetConst(out double ca) && ca == 1) return new Tensor(s, b);
-        if (b.TryGetConst(out double cb) && cb == 1) return new Tensor(s, a);
+        if (a.TryGetConst(out double ca) && b.TryGetConst(out double cb)) return new Tensor(s, Buf.Const(ca * cb, Shapes.Size(s)));
+        if (a.TryGetConst(out ca) && ca == 1) return new Tensor(s, b);
+        if (b.TryGetConst(out cb) && cb == 1) return new Tensor(s, a);
         if (Pointwise.FoldFactor(a, b, s) is Tensor folded) return folded;
         return Pointwise.Lazy(s, new Map2Node<E.Mul>(a, b));
     }
@@ -352,6 +357,7 @@ internal sealed class MulZOp : BroadcastBinaryOp
         int[] s = Shapes.Broadcast(x[0].Dims, x[1].Dims, "Tensor ×");
         Buf a = Pointwise.Expand(x[0], s), b = Pointwise.Expand(x[1], s);
         if ((a.TryGetConst(out double ca) && ca == 0) || (b.TryGetConst(out double cb) && cb == 0)) return new Tensor(s, Buf.Const(0, Shapes.Size(s)));
+        if (a.TryGetConst(out ca) && b.TryGetConst(out cb)) return new Tensor(s, Buf.Const(ca * cb, Shapes.Size(s)));
         if (a.TryGetConst(out ca) && ca == 1) return new Tensor(s, b);
         if (b.TryGetConst(out cb) && cb == 1) return new Tensor(s, a);
         if (Pointwise.FoldFactor(a, b, s) is Tensor folded) return folded;

@@ -35,11 +35,16 @@ internal sealed class FusedSumGradient(int[] leaves, Tensor[] gradients)
     /// Σ x together with its unit-cotangent gradient, when x (the value of record <paramref name="inputRec"/> of
     /// <paramref name="tape"/>, primal <paramref name="lower"/>) is a pending elementwise expression; else false.
     /// </summary>
-    internal static bool TryCompute(Tape tape, int inputRec, Tensor lower, out double sum, out FusedSumGradient? fused)
+    internal static bool TryCompute(Tape tape, int inputRec, Tensor lower, out Tensor? sum, out FusedSumGradient? fused)
     {
-        sum = 0;
+        sum = null;
         fused = null;
-        if (lower.Key != 0 || lower.Values.IsStored || lower.Values.TryGetConst(out _)) return false;
+        if (lower.Values.IsStored || lower.Values.TryGetConst(out _)) return false;
+        // Forward over reverse (an Hvp: TensorAD.Jvp of TensorAD.Grad): the sum's input may be perturbed by one
+        // forward level directly below this tape, with one tangent direction; the region's VJPs then build the
+        // gradient at that level (primal and tangent pending) and the pass computes the gradient's tangent.
+        long forwardKey = lower.Key;
+        if (forwardKey != 0 && (LevelTable.Get(forwardKey).IsTape || !OneLevelDown(lower, forwardKey))) return false;
         TensorRecord[] records = tape.Tensors!.Records;
 
         // The region: records reachable from the sum's input through elementwise records with pending VJPs.
@@ -52,7 +57,8 @@ internal sealed class FusedSumGradient(int[] leaves, Tensor[] gradients)
             int r = stack.Pop();
             if (inRegion.Contains(r) || leafSet.Contains(r)) continue;
             TensorRecord rec = records[r];
-            if (rec.Kind != RecordKind.Op || rec.IsNested || !rec.Op!.HasPendingVjp(rec.Inputs, rec.Output!, rec.InputRecs))
+            if (rec.Kind != RecordKind.Op || (rec.IsNested && !AtMostOneLevelDown(rec, forwardKey))
+                || !rec.Op!.HasPendingVjp(rec.Inputs, rec.Output!, rec.InputRecs))
             {
                 if (r == inputRec) return false; // nothing elementwise to fuse
                 leafSet.Add(r);
@@ -91,7 +97,8 @@ internal sealed class FusedSumGradient(int[] leaves, Tensor[] gradients)
             }
         }
 
-        // One pass: the sum and every leaf's gradient.
+        // One pass: the sum (and its tangent) and every leaf's gradient (its tangent, when perturbed: the
+        // gradient's primal stays pending, computed only if read).
         var leaves = new int[adjoint.Count];
         var grads = new Tensor[adjoint.Count];
         var pending = new List<Buf>();
@@ -100,10 +107,43 @@ internal sealed class FusedSumGradient(int[] leaves, Tensor[] gradients)
         {
             leaves[at] = r;
             grads[at++] = g;
-            if (!g.Values.IsStored && !g.Values.TryGetConst(out _)) pending.Add(g.Values);
+            Buf? b = g.Key == 0 ? g.Values : g.Key == forwardKey ? g.Tangent?.Values : null;
+            if (b is not null && !b.IsStored && !b.TryGetConst(out _)) pending.Add(b);
         }
-        sum = Evaluator.SumAndStore(lower.Values, pending.ToArray());
+        if (forwardKey == 0)
+        {
+            sum = Tensor.Own([Evaluator.SumAndStore(lower.Values, pending.ToArray())], Shapes.ScalarShape);
+        }
+        else
+        {
+            Span<double> sums = stackalloc double[2];
+            Tensor? tangent = lower.Tangent;
+            if (tangent is null) sums[0] = Evaluator.SumAndStore(lower.Lower!.Values, pending.ToArray());
+            else Evaluator.SumsAndStore([lower.Lower!.Values, tangent.Values], pending.ToArray(), sums);
+            sum = new Tensor(forwardKey, Tensor.Own([sums[0]], Shapes.ScalarShape),
+                tangent is null ? null : Tensor.Own([sums[1]], Shapes.ScalarShape), -1);
+        }
         fused = new FusedSumGradient(leaves, grads);
+        return true;
+    }
+
+    /// <summary>True when <paramref name="t"/> is a constant, or perturbed by exactly the forward level
+    /// <paramref name="forwardKey"/> (no level below it) with at most one tangent direction.</summary>
+    private static bool OneLevelDown(Tensor t, long forwardKey)
+    {
+        if (t.Key == 0) return true;
+        if (t.Key != forwardKey || t.Lower!.Key != 0) return false;
+        return t.Tangent is null || (t.Tangent.Key == 0 && t.Tangent.Rank == t.Rank);
+    }
+
+    /// <summary>True when every primal of the record is a constant or perturbed by the forward level
+    /// <paramref name="forwardKey"/> alone (see <see cref="OneLevelDown"/>).</summary>
+    private static bool AtMostOneLevelDown(TensorRecord rec, long forwardKey)
+    {
+        if (forwardKey == 0) return false;
+        if (rec.Output is not null && !OneLevelDown(rec.Output, forwardKey)) return false;
+        foreach (Tensor t in rec.Inputs)
+            if (!OneLevelDown(t, forwardKey)) return false;
         return true;
     }
 }

@@ -126,8 +126,8 @@ internal abstract class TensorOp
             Tensor y;
             FusedSumGradient? fused = null;
             if (op is SumAllOp && tape.FuseSumGradients && recs[0] >= 0
-                && FusedSumGradient.TryCompute(tape, recs[0], lower[0], out double sum, out fused))
-                y = Tensor.Own([sum], Shapes.ScalarShape);
+                && FusedSumGradient.TryCompute(tape, recs[0], lower[0], out Tensor? sum, out fused))
+                y = sum!;
             else y = Apply(op, lower);
             var rec = new TensorRecord(RecordKind.Op, op, lower, recs, y, 0) { Fused = fused };
             int node = tape.RecordTensor(rec);
