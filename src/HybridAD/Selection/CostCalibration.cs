@@ -19,7 +19,7 @@ namespace HybridAD.Selection;
 public sealed partial record CostCalibration
 {
     /// <summary>Changes when the cost model or its weights change: older cache files are then re-measured.</summary>
-    internal const int ModelVersion = 5;
+    internal const int ModelVersion = 6;
 
     /// <summary>ns per primal work unit (f evaluated on constants).</summary>
     public double NsPerPrimalUnit { get; init; }
@@ -198,7 +198,7 @@ public sealed partial record CostCalibration
     /// The program records about 17 000 tape nodes — the size of a typical Jacobian workload, large enough that
     /// the tape and each sweep's adjoint vector live on the large-object heap and outgrow the L1/L2 caches, as
     /// they do in the workloads where the choice of mode matters.</summary>
-    private static class Calibrator
+    internal static class Calibrator
     {
         private const int N = 64, M = 64;
 
@@ -337,31 +337,45 @@ public sealed partial record CostCalibration
         {
             int batch = 1;
             double t;
-            while ((t = Time(a, batch)) < 1e6 && batch < 1 << 20) batch *= 2;
+            while ((t = Time(a, batch, wallClock: false)) < 1e6 && batch < 1 << 20) batch *= 2;
             return t / batch;
         }
 
         /// <summary>The median time of one call, in ns: batches of at least 0.2 ms, for about 25 ms.</summary>
-        internal static double PerCallNs(Action a)
+        internal static double PerCallNs(Action a) => PerCallNs(a, wallClock: false);
+
+        /// <summary>The median ns per call of <paramref name="a"/>: on the calling thread's CPU clock (other
+        /// processes do not inflate it), or with <paramref name="wallClock"/> on the wall clock — required for work
+        /// that runs on several threads (the parallel GEMM, large elementwise passes), whose calling thread's CPU
+        /// time counts only its own share: measured on the 2-core build machine, GEMM rates of 40–89 GFLOP/s and a
+        /// transposed-operand factor of 0.53–1.88 from one calibration to the next on the CPU clock.</summary>
+        internal static double PerCallNs(Action a, bool wallClock)
         {
             int batch = 1;
             while (true)
             {
-                double t = Time(a, batch);
+                double t = Time(a, batch, wallClock);
                 if (t >= 0.2e6 || batch >= 1 << 20) break;
                 batch *= 2;
             }
             var samples = new List<double>();
             var total = Stopwatch.StartNew();
             while (samples.Count < 7 || (total.ElapsedMilliseconds < 25 && samples.Count < 500))
-                samples.Add(Time(a, batch) / batch);
+                samples.Add(Time(a, batch, wallClock) / batch);
             samples.Sort();
             return samples[samples.Count / 2];
         }
 
-        /// <summary>ns for <paramref name="count"/> calls, on the thread's CPU clock where available.</summary>
-        private static double Time(Action a, int count)
+        /// <summary>ns for <paramref name="count"/> calls, on the thread's CPU clock where available, or on the wall
+        /// clock.</summary>
+        private static double Time(Action a, int count, bool wallClock)
         {
+            if (wallClock)
+            {
+                long w0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < count; i++) a();
+                return Stopwatch.GetElapsedTime(w0).TotalMilliseconds * 1e6;
+            }
             double t0 = ThreadClock.NowNs();
             for (int i = 0; i < count; i++) a();
             return ThreadClock.NowNs() - t0;

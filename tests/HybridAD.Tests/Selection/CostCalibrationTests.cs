@@ -92,4 +92,18 @@ public class CostCalibrationTests
         for (int i = 0; i < 200_000; i++) s += Math.Sqrt(i);
         Assert.True(ThreadClock.NowNs() > t0, s.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public void PerCallNs_OnTheWallClock_CountsTimeTheCallingThreadSpendsWaiting()
+    {
+        // Parallel work (the GEMM, large elementwise passes) leaves the calling thread waiting for the others; its
+        // CPU clock would miss that time. A call that sleeps 2 ms is the extreme case: the wall clock sees at least
+        // 2 ms, the thread's CPU clock next to nothing.
+        double wall = CostCalibration.Calibrator.PerCallNs(() => Thread.Sleep(2), wallClock: true);
+        Assert.True(wall >= 2e6, $"wall clock: {wall} ns per call, expected at least 2e6");
+        double t0 = ThreadClock.NowNs();
+        Thread.Sleep(20);
+        double cpu = ThreadClock.NowNs() - t0;
+        Assert.True(cpu < 10e6, $"CPU clock: {cpu} ns for a 20 ms sleep");
+    }
 }
