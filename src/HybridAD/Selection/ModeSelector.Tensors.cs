@@ -130,33 +130,22 @@ public static partial class ModeSelector
         var reverse = new SweepCost(rSweeps, reverseSweep / NsPerMs, reverseSetup / NsPerMs, ops, 0);
 
         var ci = CultureInfo.InvariantCulture;
-        JacobianMode mode;
-        string reason;
-        if (n == 1)
+        (JacobianMode mode, SelectionCase why, double ratio) = Select(n, m, forward, reverse);
+        string reason = why switch
         {
-            mode = JacobianMode.Forward;
-            reason = string.Format(ci,
-                "f has one input (n = 1): one forward tangent sweep gives the whole {0}×1 Jacobian with no recording; reverse mode would record and pull m = {0} cotangents.", m);
-        }
-        else if (m <= 1)
-        {
-            mode = JacobianMode.Reverse;
-            reason = m == 1
-                ? string.Format(ci,
-                    "f is scalar-valued (m = 1): one reverse sweep gives the whole gradient at a small multiple of one evaluation (the cheap gradient principle), while forward mode needs n = {0} tangent directions ({1} predicted against {2}).",
-                    n, ModeDecision.Ms(forward.TotalMs), ModeDecision.Ms(reverse.TotalMs))
-                : "f has no outputs (m = 0): the Jacobian is empty; reverse mode records once and makes no sweep.";
-        }
-        else
-        {
-            mode = forward.TotalMs <= reverse.TotalMs ? JacobianMode.Forward : JacobianMode.Reverse;
-            double ratio = Math.Max(forward.TotalMs, reverse.TotalMs) / Math.Max(1e-12, Math.Min(forward.TotalMs, reverse.TotalMs));
-            reason = string.Format(ci,
+            SelectionCase.OneInput => string.Format(ci,
+                "f has one input (n = 1): one forward tangent sweep gives the whole {0}×1 Jacobian with no recording; reverse mode would record and pull m = {0} cotangents.", m),
+            SelectionCase.ScalarValued => string.Format(ci,
+                "f is scalar-valued (m = 1): one reverse sweep gives the whole gradient at a small multiple of one evaluation (the cheap gradient principle), while forward mode needs n = {0} tangent directions ({1} predicted against {2}).",
+                n, ModeDecision.Ms(forward.TotalMs), ModeDecision.Ms(reverse.TotalMs)),
+            SelectionCase.NoOutputs => NoOutputsReason,
+            _ => string.Format(ci,
                 "forward mode pushes ⌈n/k⌉ = {0} block(s) of k = {1} tangent directions through f, {2} each = {3}; reverse mode records f once ({4}) and pulls ⌈m/k⌉ = {5} block(s) of k = {6} cotangents, {7} each = {8}; {9} mode is predicted {10:F2}× cheaper.",
                 fSweeps, kf, ModeDecision.Ms(forward.MsPerSweep), ModeDecision.Ms(forward.TotalMs), ModeDecision.Ms(reverse.SetupMs),
                 rSweeps, kr, ModeDecision.Ms(reverse.MsPerSweep), ModeDecision.Ms(reverse.TotalMs),
-                mode == JacobianMode.Forward ? "forward" : "reverse", ratio);
-        }
+                mode == JacobianMode.Forward ? "forward" : "reverse", ratio),
+        };
+
         return new TensorModeDecision
         {
             Mode = mode,

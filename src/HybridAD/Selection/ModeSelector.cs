@@ -25,6 +25,23 @@ namespace HybridAD.Selection;
 /// </remarks>
 public static partial class ModeSelector
 {
+    /// <summary>Which clause of the selection rule decided (each selector words its reason from it).</summary>
+    private enum SelectionCase { OneInput, ScalarValued, NoOutputs, Cheaper }
+
+    private const string NoOutputsReason = "f has no outputs (m = 0): the Jacobian is empty; reverse mode records once and makes no sweep.";
+
+    /// <summary>The selection rule, shared by the scalar and the tensor selector: n = 1 is forward (one tangent sweep
+    /// gives the whole Jacobian, nothing recorded), m ≤ 1 is reverse (the cheap gradient principle; nothing to sweep
+    /// for m = 0), otherwise the mode with the smaller prediction (forward on a tie). <c>Ratio</c> is the dearer
+    /// prediction over the cheaper one.</summary>
+    private static (JacobianMode Mode, SelectionCase Case, double Ratio) Select(int n, int m, in SweepCost forward, in SweepCost reverse)
+    {
+        double ratio = Math.Max(forward.TotalMs, reverse.TotalMs) / Math.Max(1e-12, Math.Min(forward.TotalMs, reverse.TotalMs));
+        if (n == 1) return (JacobianMode.Forward, SelectionCase.OneInput, ratio);
+        if (m <= 1) return (JacobianMode.Reverse, m == 1 ? SelectionCase.ScalarValued : SelectionCase.NoOutputs, ratio);
+        return (forward.TotalMs <= reverse.TotalMs ? JacobianMode.Forward : JacobianMode.Reverse, SelectionCase.Cheaper, ratio);
+    }
+
     /// <summary>Profiles of functions already seen by <see cref="JacobianMode.Auto"/>, per input length; collected with the delegate.</summary>
     private static readonly ConditionalWeakTable<Func<Scalar[], Scalar[]>, ConcurrentDictionary<int, FunctionProfile>> s_profiles = new();
 
@@ -96,34 +113,22 @@ public static partial class ModeSelector
             profile.TapeBytes + k * profile.AdjointBytesPerDirection);
 
         var ci = CultureInfo.InvariantCulture;
-        JacobianMode mode;
-        string reason;
-        if (n == 1)
+        (JacobianMode mode, SelectionCase why, double ratio) = Select(n, m, forward, reverse);
+        string reason = why switch
         {
-            mode = JacobianMode.Forward;
-            reason = string.Format(ci,
+            SelectionCase.OneInput => string.Format(ci,
                 "f has one input (n = 1): one forward tangent sweep gives the whole {0}×1 Jacobian, with no tape; reverse mode would record a tape and make m = {0} adjoint sweeps.",
-                m);
-        }
-        else if (m <= 1)
-        {
-            mode = JacobianMode.Reverse;
-            reason = m == 1
-                ? string.Format(ci,
-                    "f is scalar-valued (m = 1): one reverse sweep gives the whole gradient at a small multiple of one evaluation (the cheap gradient principle, w_grad ≈ {0:F1} here), while forward mode needs n = {1} tangent sweeps.",
-                    reverse.TotalMs / (primalNs / NsPerMs), n)
-                : "f has no outputs (m = 0): the Jacobian is empty; reverse mode records once and makes no sweep.";
-        }
-        else
-        {
-            mode = forward.TotalMs <= reverse.TotalMs ? JacobianMode.Forward : JacobianMode.Reverse;
-            double ratio = Math.Max(forward.TotalMs, reverse.TotalMs) / Math.Max(1e-12, Math.Min(forward.TotalMs, reverse.TotalMs));
-            reason = string.Format(ci,
+                m),
+            SelectionCase.ScalarValued => string.Format(ci,
+                "f is scalar-valued (m = 1): one reverse sweep gives the whole gradient at a small multiple of one evaluation (the cheap gradient principle, w_grad ≈ {0:F1} here), while forward mode needs n = {1} tangent sweeps.",
+                reverse.TotalMs / (primalNs / NsPerMs), n),
+            SelectionCase.NoOutputs => NoOutputsReason,
+            _ => string.Format(ci,
                 "forward mode needs ⌈n/k⌉ = {0} tangent sweep(s) of {1} each = {2}; reverse mode records the tape once ({3}) and makes ⌈m/k⌉ = {4} adjoint sweep(s) of {5} each = {6}; {7} mode is predicted {8:F1}× cheaper.",
                 fSweeps, ModeDecision.Ms(forward.MsPerSweep), ModeDecision.Ms(forward.TotalMs), ModeDecision.Ms(reverse.SetupMs),
                 rSweeps, ModeDecision.Ms(reverse.MsPerSweep), ModeDecision.Ms(reverse.TotalMs),
-                mode == JacobianMode.Forward ? "forward" : "reverse", ratio);
-        }
+                mode == JacobianMode.Forward ? "forward" : "reverse", ratio),
+        };
 
         return new ModeDecision
         {
