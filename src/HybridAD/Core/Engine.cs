@@ -38,7 +38,7 @@ internal static class Engine
         long tag = x.Tag;
         double y = R.Primal(x.V, p);
         if (tag == 0) return new Scalar(y);
-        if (tag < 0) return Rebuild(UnaryActive<R>(x, p)); // nested
+        if (tag < 0) return Rebuild(UnaryNested<R>(x, p));
         double d = R.Partial<R64>(x.V, y, p).V;
         // First-order forward: ẏ = φ′(x)·ẋ. No level lookup here (see the class remarks on escaped values).
         if ((tag & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(d, x.RawTangent), tag);
@@ -46,26 +46,12 @@ internal static class Engine
         return Scalar.OnTape(y, tag, Tape.Of(tag).RecordUnary<R>(x.RawSlot, d, y, x.V, p));
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Scalar UnaryActive<R>(Scalar x, double p) where R : struct, IUnaryRule
-    {
-        Level l = LevelTable.Get(x.Key);
-        if (!x.Nested)
-        {
-            Tape tape = Unsafe.As<Tape>(l); // a first-order value that reached here is on a tape
-            double y = R.Primal(x.V, p);
-            double d = R.Partial<R64>(x.V, y, p).V;
-            int i = tape.Push(x.Slot, d, 0, 0);
-            tape.Log?.Unary<R>(i, y, x.V, p);
-            return new Scalar(y, 0, tape.Key, i, false);
-        }
-        return UnaryNested<R>(in x, p, l);
-    }
-
     // Kept out of the fast paths: its many struct locals would make every first-order op set up a large frame.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Scalar UnaryNested<R>(in Scalar x, double p, Level l) where R : struct, IUnaryRule
+    // By value, not `in`: taking the address of the inlined caller's local would keep it out of registers.
+    private static Scalar UnaryNested<R>(Scalar x, double p) where R : struct, IUnaryRule
     {
+        Level l = LevelTable.Get(x.Key); // also rejects an escaped value
         Scalar px = l.PrimalOf(x);
         Scalar yl = Unary<R>(px, p);
         Scalar dl = R.Partial<Scalar>(px, yl, p);
