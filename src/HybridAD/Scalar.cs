@@ -61,6 +61,9 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     internal long Tag => _tag;
     /// <summary><see cref="T"/> without the mode test: valid for constants and first-order forward values.</summary>
     internal double RawTangent => _aux;
+    /// <summary>The second word as stored (tangent or slot bits), for passing a value to an out-of-line path as
+    /// primitives (see <see cref="FromWords"/>).</summary>
+    internal double RawAux => _aux;
     /// <summary><see cref="Slot"/> without the mode test: valid for tape values.</summary>
     internal int RawSlot => (int)BitConverter.DoubleToInt64Bits(_aux);
 
@@ -94,6 +97,10 @@ public readonly struct Scalar : IReal<Scalar>, IEquatable<Scalar>, IComparable<S
     /// <summary>A field-by-field copy (see Engine: lets the JIT keep a slow path's result in registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Scalar Rebuild(in Scalar r) => new(r.V, r._aux, r._tag);
+
+    /// <summary>A value from its three words (<see cref="V"/>, <see cref="RawAux"/>, <see cref="Tag"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Scalar FromWords(double value, double aux, long tag) => new(value, aux, tag);
 
     /// <summary>A first-order forward value of the level <paramref name="key"/> (no tape bit).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -23,12 +23,20 @@ namespace HybridAD.Core;
 /// a value of another level (the mixed-level path looks both up), being an input of a combinator
 /// (<c>EnsureOpen</c>), or being a combinator's output (<c>CheckNotInner</c>) — and throws
 /// <see cref="PerturbationEscapedException"/>.</para>
-/// <para><b>Why the forward path is shaped this way.</b> The engine is inlined into the user's function, so its
-/// size decides how well the JIT compiles the user's loop. On x64 Unix every XMM register is caller-saved: a double
-/// that is live across any call, even one on a cold path, is stored to the stack at its definition. Each op
-/// therefore has one combined test (non-short-circuit <c>&amp;</c>/<c>|</c>: one branch), no lookup for forward
-/// values, and the tape append inlined (a call per tape op measured 1.5× slower gradients than the inlined append
-/// and a lookup per forward op 2× slower JVPs; see docs/benchmarks.md).</para>
+/// <para><b>Why the fast paths are shaped this way.</b> The engine is inlined into the user's function, so its
+/// size and its calls decide how well the JIT compiles the user's loop:</para>
+/// <list type="bullet">
+/// <item>One test per op for "same level or a constant" (<see cref="Level.SameLevelOrConstant"/>: one multiply and one
+/// branch instead of three compares), no lookup for forward values, and the tape append inlined (a call per tape op
+/// measured 1.5× slower gradients, a lookup per forward op 2× slower JVPs; see docs/benchmarks.md).</item>
+/// <item>One out-of-line call per op for everything else (<c>UnaryGeneral</c>/<c>BinaryGeneral</c>), taking the
+/// operands' words as doubles and longs. A struct argument makes the JIT keep the caller's values in stack memory
+/// around every op (the frame of the benchmark's Rosenbrock loop went from 920 to 280 bytes when the slow paths
+/// stopped taking structs, and a loop over constants from 19 to 11 times the plain-double loop).</item>
+/// <item>On x64 Unix every XMM register is caller-saved: a double live across that call, even on a cold path, is
+/// stored to the stack at its definition. That store per intermediate is the price of one value type for every
+/// mode.</item>
+/// </list>
 /// </remarks>
 internal static class Engine
 {
@@ -38,18 +46,38 @@ internal static class Engine
         long tag = x.Tag;
         double y = R.Primal(x.V, p);
         if (tag == 0) return new Scalar(y);
-        if (tag < 0) return Rebuild(UnaryNested<R>(x, p));
-        double d = R.Partial<R64>(x.V, y, p).V;
-        // First-order forward: ẏ = φ′(x)·ẋ. No level lookup here (see the class remarks on escaped values).
-        if ((tag & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(d, x.RawTangent), tag);
-        // First-order reverse: one node on the value's tape (the lookup also rejects a closed tape).
-        return Scalar.OnTape(y, tag, Tape.Of(tag).RecordUnary<R>(x.RawSlot, d, y, x.V, p));
+        if (tag > 0)
+        {
+            double d = R.Partial<R64>(x.V, y, p).V;
+            if ((tag & Level.TapeBit) == 0)
+            {
+                // First-order forward: ẏ = φ′(x)·ẋ. No level lookup (see the class remarks on escaped values); a NaN
+                // (∞·0 or a NaN input) is sorted out on the general path.
+                double t = d * x.RawTangent;
+                if (!double.IsNaN(t)) return Scalar.Dual(y, t, tag);
+            }
+            // First-order reverse: one node on the value's tape (the lookup also rejects a closed tape).
+            else if (Tape.Of(tag).TryAppend(x.RawSlot, d, 0, 0, out int node)) return Scalar.OnTape(y, tag, node);
+        }
+        return Rebuild(UnaryGeneral<R>(x.V, x.RawAux, tag, p));
+    }
+
+    /// <summary>Every case of a unary op, out of line: symbolic zeros, a full or logged tape, nested values. Its
+    /// arguments are the operand's words, not the struct: a struct argument would make the inlined caller keep
+    /// its values in memory.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar UnaryGeneral<R>(double v, double aux, long tag, double p) where R : struct, IUnaryRule
+    {
+        Scalar x = Scalar.FromWords(v, aux, tag);
+        if (tag < 0) return UnaryNested<R>(x, p);
+        double y = R.Primal(v, p);
+        double d = R.Partial<R64>(v, y, p).V;
+        if ((tag & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(d, aux), tag);
+        return Scalar.OnTape(y, tag, Tape.Of(tag).RecordUnary<R>(x.RawSlot, d, y, v, p));
     }
 
     // Kept out of the fast paths: its many struct locals would make every first-order op set up a large frame.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    // By value, not `in`: taking the address of the inlined caller's local would keep it out of registers.
-    private static Scalar UnaryNested<R>(Scalar x, double p) where R : struct, IUnaryRule
+    private static Scalar UnaryNested<R>(in Scalar x, double p) where R : struct, IUnaryRule
     {
         Level l = LevelTable.Get(x.Key); // also rejects an escaped value
         Scalar px = l.PrimalOf(x);
@@ -70,25 +98,48 @@ internal static class Engine
     internal static Scalar Binary<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
     {
         // Tags: 0 for a constant, the level's key for a first-order value, negative for a nested value.
-        // Inlined: constants, and first-order values of one level (with constants). Non-short-circuit tests: one
-        // branch instead of three.
+        // Inlined: constants, and first-order values of one level (with constants), behind one test.
         long ta = a.Tag, tb = b.Tag;
         double y = R.Primal(a.V, b.V);
         long key = ta | tb;
         if (key == 0) return new Scalar(y);
-        if ((ta == tb) | (ta == 0) | (tb == 0))
+        if (Level.SameLevelOrConstant(ta, tb))
         {
             (R64 wa, R64 wb) = R.Partials<R64>(a.V, b.V, y);
             if ((key & (Level.TapeBit | Scalar.NestedFlag)) == 0)
-                // First-order forward. A constant's tangent word is 0: ẏ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ covers both cases.
-                return Scalar.Dual(y, Tangent(wa.V, a.RawTangent, wb.V, b.RawTangent), key);
-            if (key > 0)
-                // First-order reverse: one node on the tape (the lookup rejects a closed tape). A constant's edge
-                // goes to the sink (node 0) with weight 0.
-                return Scalar.OnTape(y, key, Tape.Of(key).RecordBinary<R>(ta == 0 ? 0 : a.RawSlot, ta == 0 ? 0 : wa.V,
-                    tb == 0 ? 0 : b.RawSlot, tb == 0 ? 0 : wb.V, y, a.V, b.V));
+            {
+                // First-order forward. A constant's tangent word is 0: ẏ = ∂φ/∂a·ȧ + ∂φ/∂b·ḃ covers both cases; a
+                // NaN (∞·0 or a NaN input) is sorted out on the general path.
+                double t = wa.V * a.RawTangent + wb.V * b.RawTangent;
+                if (!double.IsNaN(t)) return Scalar.Dual(y, t, key);
+            }
+            // First-order reverse: one node on the tape (the lookup rejects a closed tape). A constant's edge goes
+            // to the sink (node 0) with weight 0.
+            else if (key > 0 && Tape.Of(key).TryAppend(ta == 0 ? 0 : a.RawSlot, ta == 0 ? 0 : wa.V,
+                         tb == 0 ? 0 : b.RawSlot, tb == 0 ? 0 : wb.V, out int node))
+                return Scalar.OnTape(y, key, node);
         }
-        return Rebuild(BinaryActive<R>(a, b));
+        return Rebuild(BinaryGeneral<R>(a.V, a.RawAux, ta, b.V, b.RawAux, tb));
+    }
+
+    /// <summary>Every case of a binary op, out of line: symbolic zeros, a full or logged tape, mixed levels,
+    /// nested values. Its arguments are the operands' words, not the structs: a struct argument would make the
+    /// inlined caller keep its values in memory.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Scalar BinaryGeneral<R>(double av, double aaux, long ta, double bv, double baux, long tb)
+        where R : struct, IBinaryRule
+    {
+        long key = ta | tb;
+        if (Level.SameLevelOrConstant(ta, tb) && key > 0)
+        {
+            double y = R.Primal(av, bv);
+            (R64 wa, R64 wb) = R.Partials<R64>(av, bv, y);
+            if ((key & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(wa.V, aaux, wb.V, baux), key);
+            int ia = (int)BitConverter.DoubleToInt64Bits(aaux), ib = (int)BitConverter.DoubleToInt64Bits(baux);
+            return Scalar.OnTape(y, key, Tape.Of(key).RecordBinary<R>(ta == 0 ? 0 : ia, ta == 0 ? 0 : wa.V,
+                tb == 0 ? 0 : ib, tb == 0 ? 0 : wb.V, y, av, bv));
+        }
+        return BinaryActive<R>(Scalar.FromWords(av, aaux, ta), Scalar.FromWords(bv, baux, tb));
     }
 
     /// <summary>A field-by-field copy of a slow path's result. The slow paths return through memory; copying the
@@ -118,8 +169,7 @@ internal static class Engine
         return r;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Scalar BinaryActive<R>(Scalar a, Scalar b) where R : struct, IBinaryRule
+    private static Scalar BinaryActive<R>(in Scalar a, in Scalar b) where R : struct, IBinaryRule
     {
         long ka = a.Key, kb = b.Key;
         long top = Math.Max(ka, kb); // the inner call has the larger key

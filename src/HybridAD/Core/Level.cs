@@ -13,15 +13,20 @@ namespace HybridAD.Core;
 /// <remarks>
 /// Values hold the key, not a reference, so a <see cref="Scalar"/> is plain data: arrays of them carry no GC
 /// references (no write barriers, nothing for the collector to scan). The key is
-/// <c>id &lt;&lt; 21 | tapeBit &lt;&lt; 20 | tableIndex</c>: comparing keys compares ids (inner call = larger key),
-/// the tape bit tells the mode without a lookup, and the index finds the level in <see cref="LevelTable"/>.
+/// <c>id &lt;&lt; 22 | tapeBit &lt;&lt; 21 | tableIndex &lt;&lt; 1 | 1</c>: comparing keys compares ids (inner call =
+/// larger key), the tape bit tells the mode without a lookup, the index finds the level in
+/// <see cref="LevelTable"/>, and the low bit makes every key odd (see <see cref="SameLevelOrConstant"/>).
 /// </remarks>
 internal abstract class Level
 {
     internal const int IndexBits = 20;
     internal const long IndexMask = (1L << IndexBits) - 1;
-    internal const long TapeBit = 1L << IndexBits;
-    private const int IdShift = IndexBits + 1;
+    /// <summary>Set in every key: keys are odd, so two keys share a bit and <see cref="SameLevelOrConstant"/>
+    /// is one multiply.</summary>
+    private const long OddBit = 1;
+    private const int IndexShift = 1;
+    internal const long TapeBit = 1L << (IndexShift + IndexBits);
+    private const int IdShift = IndexShift + IndexBits + 1;
 
     private static long s_nextId;
 
@@ -54,8 +59,19 @@ internal abstract class Level
         IsTape = isTape;
         Owner = owner;
         int index = LevelTable.Register(this);
-        Key = (Id << IdShift) | (isTape ? TapeBit : 0) | (long)index;
+        Key = (Id << IdShift) | (isTape ? TapeBit : 0) | ((long)index << IndexShift) | OddBit;
     }
+
+    /// <summary>The slot of <see cref="LevelTable"/> encoded in a key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int IndexOf(long key) => (int)(key >> IndexShift) & (int)IndexMask;
+
+    /// <summary>True when two tags are equal or one of them is 0 (a constant): the tags of an op that stays on
+    /// one level. Keys are odd, so for two nonzero tags <c>a &amp; b</c> is odd, and an odd number times a
+    /// nonzero one is nonzero modulo 2⁶⁴: the product is 0 exactly when <c>a &amp; b</c> is 0 (one is a
+    /// constant) or <c>a ^ b</c> is 0 (equal). One multiply and one branch instead of three compares.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool SameLevelOrConstant(long a, long b) => (a & b) * (a ^ b) == 0;
 
     /// <summary>The call id encoded in a key (for messages about levels that are gone).</summary>
     internal static long IdOf(long key) => key >> IdShift;
@@ -68,7 +84,7 @@ internal abstract class Level
     {
         if (Closed) return;
         Closed = true;
-        LevelTable.Unregister(this, (int)(Key & IndexMask));
+        LevelTable.Unregister(this, IndexOf(Key));
     }
 
     public override string ToString() => $"{Owner} call #{Id}";
@@ -139,7 +155,7 @@ internal static class LevelTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Level Get(long key)
     {
-        int index = (int)key & (int)Level.IndexMask;
+        int index = Level.IndexOf(key);
         Level level = Volatile.Read(ref s_levels)[index];
         // Free slots hold a placeholder whose key matches nothing. The throw is here (not in a helper that
         // throws) so the JIT knows this path does not return.

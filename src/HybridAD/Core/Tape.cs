@@ -113,7 +113,7 @@ internal sealed partial class Tape : Level
 
     /// <summary>Appends inline while there is room and no log is attached.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryAppend(int in0, double w0, int in1, double w1, out int i)
+    internal bool TryAppend(int in0, double w0, int in1, double w1, out int i)
     {
         i = Count;
         if ((uint)i >= (uint)_recordLimit) return false;

@@ -152,6 +152,38 @@ public class FastPathTests
     }
 
     [Fact]
+    public void SameLevelOrConstant_IsEqualTagsOrAConstant_ForRealKeys()
+    {
+        // Real keys of open forward levels and tapes (with and without the nested flag), 0, and the keys of a
+        // hundred closed levels: the one-multiply test must agree with the three compares it replaces.
+        var open = new List<Level>();
+        var tags = new List<long> { 0 };
+        try
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                Level l = i % 2 == 0 ? new ForwardLevel("test") : new Tape("test", pooled: false);
+                tags.Add(l.Key);
+                l.Close();
+            }
+            for (int i = 0; i < 6; i++) open.Add(i % 2 == 0 ? new ForwardLevel("test") : new Tape("test", pooled: false));
+            foreach (Level l in open)
+            {
+                Assert.True((l.Key & 1) == 1, $"key {l.Key} is even");
+                tags.Add(l.Key);
+                tags.Add(l.Key | Scalar.NestedFlag);
+            }
+            foreach (long a in tags)
+                foreach (long b in tags)
+                    Assert.True(Level.SameLevelOrConstant(a, b) == (a == b || a == 0 || b == 0), $"tags {a:X} and {b:X}");
+        }
+        finally
+        {
+            foreach (Level l in open) l.Close();
+        }
+    }
+
+    [Fact]
     public void ModeFields_ReadBackAsWritten()
     {
         var tape = new Tape("test");
