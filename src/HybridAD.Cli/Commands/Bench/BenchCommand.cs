@@ -17,6 +17,7 @@ internal static class BenchCommand
             MlpDigitsBench.Create(),
             MlpSyntheticBench.Create(),
             RosenbrockScalarBench.Create(),
+            ScalarFloorsBench.Create(),
         };
         return command;
     }
