@@ -1,10 +1,14 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using HybridAD.Tensors.Kernels;
 
 namespace HybridAD.Rules;
 
 // Every elemental function HybridAD knows, one struct each: the primal and its local partial(s) side by side.
 // Forward and reverse mode (and every nesting of them) are derived from these and nothing else; the public
-// functions on Scalar just name a rule (Scalar.Sin(x) => Engine.Unary<Sin>(x)).
+// functions on Scalar just name a rule (Scalar.Sin(x) => Engine.Unary<Sin>(x)). A rule with a SIMD kernel for its
+// primal over a span (TensorPrimitives, or one of ours in Tensors/Kernels/Elementwise.cs) names it in PrimalSpan,
+// in the same struct; tensors use it, and tests check it against the scalar primal for lengths 0..256.
 //
 // Conventions at non-differentiable points (documented in docs/api.md, tested in tests/):
 //   relu'(0) = 0           abs'(0) = 0             sqrt'(0) = +inf (the one-sided limit)
@@ -64,6 +68,12 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(1));
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        {
+            Elementwise.Add(a, b, y);
+            return true;
+        }
     }
 
     /// <summary>a − b; ∂ = (1, −1). Linear.</summary>
@@ -79,6 +89,12 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1), T.Const(-1));
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        {
+            Elementwise.Subtract(a, b, y);
+            return true;
+        }
     }
 
     /// <summary>a · b; ∂ = (b, a).</summary>
@@ -92,6 +108,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (b, a);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        {
+            Elementwise.Multiply(a, b, y);
+            return true;
+        }
     }
 
     /// <summary>a / b; ∂ = (1/b, −y/b).</summary>
@@ -107,6 +129,12 @@ public static class Elementals
         public static (T, T) Partials<T>(T a, T b, T y) where T : IReal<T> => (T.Const(1) / b, -(y / b));
         /// <inheritdoc/>
         public static (double Lo, double Hi) DomainB => (0.25, 3);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        {
+            TensorPrimitives.Divide(a, b, y);
+            return true;
+        }
     }
 
     /// <summary>a^b (real power); ∂ = (b·a^(b−1), y·log a). d/da is 0 at a = b = 0; d/db is 0 at a = 0, NaN for a &lt; 0.</summary>
@@ -178,6 +206,12 @@ public static class Elementals
         public static bool SmoothAt(double a, double b) => a != b;
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.HasKinks;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        {
+            TensorPrimitives.Min(a, b, y);
+            return true;
+        }
     }
 
     /// <summary>max(a, b); ∂ = (1, 0) if a &gt; b, (0, 1) if a &lt; b, (½, ½) at a tie.</summary>
@@ -200,6 +234,12 @@ public static class Elementals
         public static bool SmoothAt(double a, double b) => a != b;
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.HasKinks;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y)
+        {
+            TensorPrimitives.Max(a, b, y);
+            return true;
+        }
     }
 
     /// <summary>hypot(a, b) = √(a²+b²) without overflow; ∂ = (a/y, b/y); both 0 at the origin.</summary>
@@ -235,6 +275,12 @@ public static class Elementals
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(-1);
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.Linear;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Negate(x, y);
+            return true;
+        }
     }
 
     /// <summary>1/x; ∂ = −y².</summary>
@@ -250,6 +296,12 @@ public static class Elementals
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -(y * y);
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.25, 3);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Reciprocal(x, y);
+            return true;
+        }
     }
 
     /// <summary>x^c for a constant c; ∂ = c·x^(c−1) (0 when c = 0).</summary>
@@ -283,6 +335,12 @@ public static class Elementals
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(0.5) / y;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.1, 4);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Sqrt(x, y);
+            return true;
+        }
     }
 
     /// <summary>x²; ∂ = 2x.</summary>
@@ -296,6 +354,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(2) * x;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            Elementwise.Multiply(x, x, y);
+            return true;
+        }
     }
 
     /// <summary>x³; ∂ = 3x².</summary>
@@ -309,6 +373,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(3) * (x * x);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            Elementwise.Cube(x, y);
+            return true;
+        }
     }
 
     /// <summary>eˣ; ∂ = y.</summary>
@@ -322,6 +392,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Exp(x, y);
+            return true;
+        }
     }
 
     /// <summary>eˣ − 1, accurate near 0; ∂ = y + 1.</summary>
@@ -350,11 +426,18 @@ public static class Elementals
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) / x;
         /// <inheritdoc/>
         public static (double Lo, double Hi) Domain => (0.1, 5);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Log(x, y);
+            return true;
+        }
     }
 
     /// <summary>log(1 + x), accurate near 0; ∂ = 1/(1+x).</summary>
     public readonly struct Log1p : IUnaryRule
     {
+        // No PrimalSpan: TensorPrimitives.LogP1 computes log(1 + x) and loses the low digits near 0.
         /// <inheritdoc/>
         public static string Name => "log1p";
         /// <inheritdoc/>
@@ -378,6 +461,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Cos(x);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Sin(x, y);
+            return true;
+        }
     }
 
     /// <summary>cos x; ∂ = −sin x.</summary>
@@ -391,6 +480,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => -T.Sin(x);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Cos(x, y);
+            return true;
+        }
     }
 
     /// <summary>tan x; ∂ = 1 + y².</summary>
@@ -488,6 +583,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => T.Const(1) - y * y;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            Elementwise.Tanh(x, y);
+            return true;
+        }
     }
 
     /// <summary>σ(x) = 1/(1+e^(−x)), stable for any |x|; ∂ = y(1−y).</summary>
@@ -501,6 +602,12 @@ public static class Elementals
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static T Partial<T>(T x, T y, double p) where T : IReal<T> => y * (T.Const(1) - y);
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Sigmoid(x, y);
+            return true;
+        }
     }
 
     /// <summary>softplus(x) = log(1+eˣ), stable for any |x|; ∂ = σ(x).</summary>
@@ -535,6 +642,12 @@ public static class Elementals
         public static bool SmoothAt(double x) => x != 0;
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.HasKinks;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Max(x, 0.0, y);
+            return true;
+        }
     }
 
     /// <summary>|x|; ∂ = sign x (abs'(0) = 0).</summary>
@@ -556,5 +669,11 @@ public static class Elementals
         public static bool SmoothAt(double x) => x != 0;
         /// <inheritdoc/>
         public static RuleTraits Traits => RuleTraits.HasKinks;
+        /// <inheritdoc/>
+        public static bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p)
+        {
+            TensorPrimitives.Abs(x, y);
+            return true;
+        }
     }
 }

@@ -40,6 +40,12 @@ public interface IUnaryRule
     static virtual (double Lo, double Hi)? ParameterDomain => null;
     /// <summary>Linear / zero-derivative / kinked.</summary>
     static virtual RuleTraits Traits => RuleTraits.None;
+    /// <summary>Optional: y = φ(x; p) over a whole span with a SIMD kernel (tensors use it). Returns false, having
+    /// written nothing, when the rule has none (the default): the span is then evaluated with
+    /// <see cref="Primal"/> element by element. A kernel must agree with <see cref="Primal"/> to a few ulps
+    /// (tests check every rule's kernel for lengths 0..256); <paramref name="y"/> may be
+    /// <paramref name="x"/>.</summary>
+    static virtual bool PrimalSpan(ReadOnlySpan<double> x, Span<double> y, double p) => false;
 }
 
 /// <summary>
@@ -62,4 +68,9 @@ public interface IBinaryRule
     static virtual bool SmoothAt(double a, double b) => true;
     /// <summary>Linear / zero-derivative / kinked.</summary>
     static virtual RuleTraits Traits => RuleTraits.None;
+    /// <summary>Optional: y = φ(a, b) over whole spans with a SIMD kernel (tensors use it). Returns false, having
+    /// written nothing, when the rule has none (the default): the spans are then evaluated with
+    /// <see cref="Primal"/> element by element. <paramref name="y"/> may be <paramref name="a"/> or
+    /// <paramref name="b"/>.</summary>
+    static virtual bool PrimalSpan(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => false;
 }

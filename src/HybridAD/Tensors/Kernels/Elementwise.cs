@@ -3,14 +3,13 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using HybridAD.Rules;
-using E = HybridAD.Rules.Elementals;
 
 namespace HybridAD.Tensors.Kernels;
 
 /// <summary>
-/// Span kernels for the elementwise versions of the scalar rules. The primal uses a
-/// <see cref="TensorPrimitives"/> SIMD kernel where one exists for the rule (chosen by a type test that the JIT
-/// folds away per rule), and otherwise loops over the rule's own <c>Primal</c>. The partial is the rule's own
+/// Span kernels for the elementwise versions of the scalar rules. The primal uses the SIMD kernel the rule
+/// declares next to its primal (<see cref="IUnaryRule.PrimalSpan"/>: a <see cref="TensorPrimitives"/> one, or one
+/// of the kernels here), and otherwise loops over the rule's own <c>Primal</c>. The partial is the rule's own
 /// <c>Partial</c>: on whole SIMD registers when the rule is lane-exact (<see cref="VLane"/>), else per element on
 /// <see cref="R64"/>. No virtual call, allocation or LINQ per element.
 /// </summary>
@@ -19,39 +18,13 @@ namespace HybridAD.Tensors.Kernels;
 /// benchmark run (the rule's lane operations not inlined: 10× slower), depending on timing.</remarks>
 internal static class Elementwise
 {
-    /// <summary>True when the rule's primal has a TensorPrimitives kernel (the SIMD path).</summary>
-    internal static bool HasSimdPrimal<R>() where R : struct, IUnaryRule =>
-        typeof(R) == typeof(E.Neg) || typeof(R) == typeof(E.Recip) || typeof(R) == typeof(E.Sqrt) ||
-        typeof(R) == typeof(E.Square) || typeof(R) == typeof(E.Cube) || typeof(R) == typeof(E.Exp) ||
-        typeof(R) == typeof(E.Log) || typeof(R) == typeof(E.Abs) || typeof(R) == typeof(E.Relu) ||
-        typeof(R) == typeof(E.Sin) || typeof(R) == typeof(E.Cos) || typeof(R) == typeof(E.Tanh) ||
-        typeof(R) == typeof(E.Sigmoid);
-
-    /// <summary>y = φ(x; p) elementwise.</summary>
+    /// <summary>y = φ(x; p) elementwise: the rule's SIMD kernel when it declares one
+    /// (<see cref="IUnaryRule.PrimalSpan"/>), else its primal per element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryPrimal<R>(ReadOnlySpan<double> x, Span<double> y, double p) where R : struct, IUnaryRule
     {
         if (x.Length == 0) return;
-        if (typeof(R) == typeof(E.Neg)) { TensorPrimitives.Negate(x, y); return; }
-        if (typeof(R) == typeof(E.Recip)) { TensorPrimitives.Reciprocal(x, y); return; }
-        if (typeof(R) == typeof(E.Sqrt)) { TensorPrimitives.Sqrt(x, y); return; }
-        if (typeof(R) == typeof(E.Square)) { Arithmetic<MulLanes>(x, x, y); return; }
-        if (typeof(R) == typeof(E.Cube))
-        {
-            // y may alias x: compute x·x·x per register.
-            CubeKernel(x, y);
-            return;
-        }
-        if (typeof(R) == typeof(E.Abs)) { TensorPrimitives.Abs(x, y); return; }
-        if (typeof(R) == typeof(E.Relu)) { TensorPrimitives.Max(x, 0.0, y); return; }
-        if (typeof(R) == typeof(E.Exp)) { TensorPrimitives.Exp(x, y); return; }
-        if (typeof(R) == typeof(E.Log)) { TensorPrimitives.Log(x, y); return; }
-        if (typeof(R) == typeof(E.Sin)) { TensorPrimitives.Sin(x, y); return; }
-        if (typeof(R) == typeof(E.Cos)) { TensorPrimitives.Cos(x, y); return; }
-        if (typeof(R) == typeof(E.Tanh)) { TanhKernel(x, y); return; }
-        if (typeof(R) == typeof(E.Sigmoid)) { TensorPrimitives.Sigmoid(x, y); return; }
-        // (No TensorPrimitives.LogP1: it computes log(1 + x) and loses the low digits near 0; the rule's own
-        // primal is exact there.)
+        if (R.PrimalSpan(x, y, p)) return;
         UnaryPrimalScalar<R>(x, y, p);
     }
 
@@ -63,8 +36,9 @@ internal static class Elementwise
         for (int i = 0; i < x.Length; i++) y[i] = R.Primal(x[i], p);
     }
 
+    /// <summary>y = x·x·x elementwise (per register, so y may alias x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CubeKernel(ReadOnlySpan<double> x, Span<double> y)
+    internal static void Cube(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = x.Length, i = 0;
         if (y.Length != n) ThrowLength(n, y.Length);
@@ -89,7 +63,7 @@ internal static class Elementwise
     /// (Cephes' coefficients), else sign(x)·(1 − 2/(e^{2|x|} + 1)).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TanhKernel(ReadOnlySpan<double> x, Span<double> y)
+    internal static void Tanh(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = x.Length, i = 0;
         if (y.Length != n) ThrowLength(n, y.Length);
@@ -208,18 +182,23 @@ internal static class Elementwise
         for (int i = 0; i < x.Length; i++) d[i] = R.Partial<R64>(x[i], y[i], p).V;
     }
 
-    /// <summary>y = φ(a, b) elementwise.</summary>
+    /// <summary>y = φ(a, b) elementwise: the rule's SIMD kernel when it declares one
+    /// (<see cref="IBinaryRule.PrimalSpan"/>), else its primal per element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BinaryPrimal<R>(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) where R : struct, IBinaryRule
     {
-        if (typeof(R) == typeof(E.Add)) { Arithmetic<AddLanes>(a, b, y); return; }
-        if (typeof(R) == typeof(E.Sub)) { Arithmetic<SubLanes>(a, b, y); return; }
-        if (typeof(R) == typeof(E.Mul)) { Arithmetic<MulLanes>(a, b, y); return; }
-        if (typeof(R) == typeof(E.Div)) { TensorPrimitives.Divide(a, b, y); return; }
-        if (typeof(R) == typeof(E.Min)) { TensorPrimitives.Min(a, b, y); return; }
-        if (typeof(R) == typeof(E.Max)) { TensorPrimitives.Max(a, b, y); return; }
+        if (R.PrimalSpan(a, b, y)) return;
         BinaryPrimalScalar<R>(a, b, y);
     }
+
+    /// <summary>y = a + b elementwise, bit-identical to the scalar loop; y may be a or b.</summary>
+    internal static void Add(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Arithmetic<AddLanes>(a, b, y);
+
+    /// <summary>y = a − b elementwise, bit-identical to the scalar loop; y may be a or b.</summary>
+    internal static void Subtract(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Arithmetic<SubLanes>(a, b, y);
+
+    /// <summary>y = a · b elementwise, bit-identical to the scalar loop; y may be a or b.</summary>
+    internal static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> y) => Arithmetic<MulLanes>(a, b, y);
 
     /// <summary>One correctly rounded operation (+ − ×) on SIMD registers and on doubles: the same result either way.</summary>
     private interface ILaneArithmetic
