@@ -129,17 +129,17 @@ internal static class Engine
     private static Scalar BinaryGeneral<R>(double av, double aaux, long ta, double bv, double baux, long tb)
         where R : struct, IBinaryRule
     {
+        Scalar a = Scalar.FromWords(av, aaux, ta), b = Scalar.FromWords(bv, baux, tb);
         long key = ta | tb;
         if (Level.SameLevelOrConstant(ta, tb) && key > 0)
         {
             double y = R.Primal(av, bv);
             (R64 wa, R64 wb) = R.Partials<R64>(av, bv, y);
             if ((key & Level.TapeBit) == 0) return Scalar.Dual(y, Tangent(wa.V, aaux, wb.V, baux), key);
-            int ia = (int)BitConverter.DoubleToInt64Bits(aaux), ib = (int)BitConverter.DoubleToInt64Bits(baux);
-            return Scalar.OnTape(y, key, Tape.Of(key).RecordBinary<R>(ta == 0 ? 0 : ia, ta == 0 ? 0 : wa.V,
-                tb == 0 ? 0 : ib, tb == 0 ? 0 : wb.V, y, av, bv));
+            return Scalar.OnTape(y, key, Tape.Of(key).RecordBinary<R>(ta == 0 ? 0 : a.RawSlot, ta == 0 ? 0 : wa.V,
+                tb == 0 ? 0 : b.RawSlot, tb == 0 ? 0 : wb.V, y, av, bv));
         }
-        return BinaryActive<R>(Scalar.FromWords(av, aaux, ta), Scalar.FromWords(bv, baux, tb));
+        return BinaryActive<R>(a, b);
     }
 
     /// <summary>A field-by-field copy of a slow path's result. The slow paths return through memory; copying the

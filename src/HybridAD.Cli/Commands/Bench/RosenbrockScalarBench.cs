@@ -69,24 +69,26 @@ public static class RosenbrockScalar
 /// allocated per recorded operation, and Σ∇f.</summary>
 internal static class RosenbrockScalarBench
 {
-    public static Command Create()
+    public static Command Create() => SizeCommand("rosenbrock-scalar",
+        "Scalar-code Rosenbrock: plain primal, hand-written gradient, forward JVP and reverse gradient over Scalar (medians).",
+        (size, json) => Report(Run(size), json));
+
+    /// <summary>A scalar-Rosenbrock command: <c>--n N</c> (at least 2, default 10⁵) and <c>--json</c>, handed to
+    /// <paramref name="run"/> (also used by <c>scalar-floors</c>).</summary>
+    internal static Command SizeCommand(string name, string description, Action<int, bool> run)
     {
         var n = new Option<int>("--n") { Description = "The number of inputs n (at least 2).", DefaultValueFactory = _ => 100000 };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON object instead of a table." };
-        var command = new Command("rosenbrock-scalar",
-            "Scalar-code Rosenbrock: plain primal, hand-written gradient, forward JVP and reverse gradient over Scalar (medians).")
-        {
-            n, json,
-        };
+        var command = new Command(name, description) { n, json };
         command.SetAction(parseResult =>
         {
             int size = parseResult.GetValue(n);
             if (size < 2)
             {
-                Console.Error.WriteLine($"rosenbrock-scalar: --n must be at least 2 (f has n − 1 terms); got {size}.");
+                Console.Error.WriteLine($"{name}: --n must be at least 2 (f has n − 1 terms); got {size}.");
                 return 2;
             }
-            Report(Run(size), parseResult.GetValue(json));
+            run(size, parseResult.GetValue(json));
             return 0;
         });
         return command;

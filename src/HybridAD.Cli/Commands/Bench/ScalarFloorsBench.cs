@@ -139,28 +139,9 @@ public static class ScalarFloors
 /// <c>rosenbrock-scalar</c> next to the floors of <see cref="ScalarFloors"/>, all medians from one process.</summary>
 internal static class ScalarFloorsBench
 {
-    public static Command Create()
-    {
-        var n = new Option<int>("--n") { Description = "The number of inputs n (at least 2).", DefaultValueFactory = _ => 100000 };
-        var json = new Option<bool>("--json") { Description = "Print exactly one JSON object instead of a table." };
-        var command = new Command("scalar-floors",
-            "Scalar Rosenbrock: HybridAD's JVP and gradient next to the fastest a plain dual, a tagged dual and a tape's memory traffic can be (medians).")
-        {
-            n, json,
-        };
-        command.SetAction(parseResult =>
-        {
-            int size = parseResult.GetValue(n);
-            if (size < 2)
-            {
-                Console.Error.WriteLine($"scalar-floors: --n must be at least 2 (f has n − 1 terms); got {size}.");
-                return 2;
-            }
-            Report(Run(size), parseResult.GetValue(json));
-            return 0;
-        });
-        return command;
-    }
+    public static Command Create() => RosenbrockScalarBench.SizeCommand("scalar-floors",
+        "Scalar Rosenbrock: HybridAD's JVP and gradient next to the fastest a plain dual, a tagged dual and a tape's memory traffic can be (medians).",
+        (size, json) => Report(Run(size), json));
 
     /// <summary>One run's medians in milliseconds.</summary>
     internal readonly record struct Result(int N, double PrimalMs, double HandGradMs, double PlainDualMs, double TaggedDualMs,
